@@ -1,0 +1,249 @@
+// Package decider runs commands the event-sourced way: load the aggregate's
+// state from an in-memory image of the stream, decide with a pure function,
+// append the resulting commit with optimistic concurrency, and retry a bounded
+// number of times when another writer got there first.
+package decider
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/stafett/stafett/pkg/eventstore"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+)
+
+// Model is one aggregate type's fold. Evolve must be pure and must not mutate
+// the state it is given (return a changed copy): readers hold earlier states
+// without locks.
+type Model[S any] struct {
+	// Context and Type place the aggregate at stafett.events.<Context>.<Type>.<id>.
+	Context string
+	Type    string
+	// Initial is the state of an aggregate with no commits.
+	Initial func(id string) S
+	// Evolve applies one event of a commit.
+	Evolve func(state S, event proto.Message, commit *eventsv1.Commit) S
+}
+
+// Subject is the aggregate's subject.
+func (m Model[S]) Subject(id string) string { return eventstore.Subject(m.Context, m.Type, id) }
+
+// Filter matches every aggregate of this type.
+func (m Model[S]) Filter() string { return eventstore.SubjectRoot + "." + m.Context + "." + m.Type + ".>" }
+
+// Snapshot is an aggregate's state as of its last commit.
+type Snapshot[S any] struct {
+	ID    string
+	State S
+	// Version counts the aggregate's commits.
+	Version uint64
+	// Seq is the stream sequence of the aggregate's last commit (0: none).
+	Seq uint64
+	// Requests holds the idempotency keys of the commands already applied, so a
+	// retried request returns the original result instead of deciding again.
+	requests map[string]struct{}
+}
+
+// Exists reports whether the aggregate has any commit.
+func (s Snapshot[S]) Exists() bool { return s.Version > 0 }
+
+// Seen reports whether a command with this idempotency key was already applied.
+func (s Snapshot[S]) Seen(key string) bool {
+	_, ok := s.requests[key]
+	return ok
+}
+
+// IndexFunc maintains a secondary index as commits are applied. It runs under
+// the image's write lock and must be quick and must not call back into the image.
+type IndexFunc[S any] func(snap Snapshot[S], rec eventstore.Record)
+
+// Image is the write model kept in memory and fed by the stream.
+type Image[S any] struct {
+	model  Model[S]
+	logger *slog.Logger
+
+	mu       sync.RWMutex
+	entries  map[string]Snapshot[S]
+	applied  uint64
+	advanced chan struct{}
+	indexes  []IndexFunc[S]
+}
+
+// NewImage returns an empty image; feed it with Run or Apply.
+func NewImage[S any](model Model[S], logger *slog.Logger) *Image[S] {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Image[S]{model: model, logger: logger, entries: map[string]Snapshot[S]{}, advanced: make(chan struct{})}
+}
+
+// Model returns the image's model.
+func (im *Image[S]) Model() Model[S] { return im.model }
+
+// AddIndex registers a secondary index; call before feeding the image.
+func (im *Image[S]) AddIndex(f IndexFunc[S]) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	im.indexes = append(im.indexes, f)
+}
+
+// Get returns the aggregate's snapshot; a missing aggregate has its initial state.
+func (im *Image[S]) Get(id string) Snapshot[S] {
+	im.mu.RLock()
+	snap, ok := im.entries[id]
+	im.mu.RUnlock()
+	if !ok {
+		return Snapshot[S]{ID: id, State: im.model.Initial(id)}
+	}
+	return snap
+}
+
+// Range calls f for every aggregate until f returns false. f must not call
+// back into the image.
+func (im *Image[S]) Range(f func(Snapshot[S]) bool) {
+	im.mu.RLock()
+	defer im.mu.RUnlock()
+	for _, s := range im.entries {
+		if !f(s) {
+			return
+		}
+	}
+}
+
+// Len is the number of aggregates.
+func (im *Image[S]) Len() int {
+	im.mu.RLock()
+	defer im.mu.RUnlock()
+	return len(im.entries)
+}
+
+// Apply folds one record into the image. It is idempotent by sequence: a
+// record at or below the aggregate's last applied sequence is ignored, which
+// makes redelivery and the runtime's own early apply harmless.
+func (im *Image[S]) Apply(rec eventstore.Record) error {
+	c := rec.Commit
+	events, err := eventstore.DecodeEvents(c)
+	if err != nil {
+		return err
+	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	id := c.GetAggregateId()
+	snap, ok := im.entries[id]
+	if !ok {
+		snap = Snapshot[S]{ID: id, State: im.model.Initial(id)}
+	}
+	if rec.Seq <= snap.Seq {
+		return nil
+	}
+	for _, e := range events {
+		snap.State = im.model.Evolve(snap.State, e, c)
+	}
+	snap.Version = c.GetAggregateVersion()
+	snap.Seq = rec.Seq
+	if key := c.GetIdempotencyKey(); key != "" {
+		requests := make(map[string]struct{}, len(snap.requests)+1)
+		for k := range snap.requests {
+			requests[k] = struct{}{}
+		}
+		requests[key] = struct{}{}
+		snap.requests = requests
+	}
+	im.entries[id] = snap
+	for _, index := range im.indexes {
+		index(snap, rec)
+	}
+	return nil
+}
+
+// markApplied advances the feed's watermark and wakes waiters.
+func (im *Image[S]) markApplied(seq uint64) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if seq <= im.applied {
+		return
+	}
+	im.applied = seq
+	close(im.advanced)
+	im.advanced = make(chan struct{})
+}
+
+// Applied is the highest stream sequence the feed has applied.
+func (im *Image[S]) Applied() uint64 {
+	im.mu.RLock()
+	defer im.mu.RUnlock()
+	return im.applied
+}
+
+// WaitApplied blocks until the feed has applied seq or ctx ends.
+func (im *Image[S]) WaitApplied(ctx context.Context, seq uint64) error {
+	for {
+		im.mu.RLock()
+		applied, advanced := im.applied, im.advanced
+		im.mu.RUnlock()
+		if applied >= seq {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("decider: waiting for sequence %d (applied %d): %w", seq, applied, ctx.Err())
+		case <-advanced:
+		}
+	}
+}
+
+// Run feeds the image from the stream, from the first message on, and returns
+// once the image holds everything that was in the stream when Run was called.
+// The feed goes on until ctx ends. Filters default to the model's own subjects.
+func (im *Image[S]) Run(ctx context.Context, store *eventstore.Store, filters ...string) (*eventstore.Subscription, error) {
+	if len(filters) == 0 {
+		filters = []string{im.model.Filter()}
+	}
+	var target uint64
+	for _, f := range filters {
+		last, err := store.LastSubjectSeq(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		target = max(target, last)
+	}
+	sub, err := store.Subscribe(ctx, eventstore.SubscribeOptions{
+		Name:    im.model.Context + "." + im.model.Type,
+		Filters: filters,
+		Logger:  im.logger,
+	}, func(_ context.Context, rec eventstore.Record) error {
+		if err := im.Apply(rec); err != nil {
+			return err
+		}
+		im.markApplied(rec.Seq)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := im.WaitApplied(ctx, target); err != nil {
+		sub.Stop()
+		return nil, err
+	}
+	return sub, nil
+}
+
+// Refresh loads the aggregate's commits the image has not seen straight from
+// the store; used after a conflict, when another writer got there first.
+func (im *Image[S]) Refresh(ctx context.Context, store *eventstore.Store, id string) error {
+	snap := im.Get(id)
+	records, _, err := store.Load(ctx, im.model.Subject(id), snap.Seq)
+	if err != nil {
+		return err
+	}
+	for _, rec := range records {
+		if err := im.Apply(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+// Package natstest gives tests a real embedded JetStream server on a random port
+// with a temporary store, shut down and removed when the test ends.
+package natstest
+
+import (
+	"testing"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/stafett/stafett/pkg/natsembed"
+)
+
+// Server starts an embedded JetStream server for the duration of t.
+func Server(tb testing.TB) *natsembed.Server {
+	tb.Helper()
+	srv, err := natsembed.Start(natsembed.Options{StoreDir: tb.TempDir()})
+	if err != nil {
+		tb.Fatalf("start embedded nats: %v", err)
+	}
+	tb.Cleanup(srv.Shutdown)
+	return srv
+}
+
+// Conn starts a server and returns a connection to it, both closed when t ends.
+func Conn(tb testing.TB) (*natsembed.Server, *nats.Conn) {
+	tb.Helper()
+	srv := Server(tb)
+	nc, err := srv.Connect(tb.Name())
+	if err != nil {
+		tb.Fatalf("connect: %v", err)
+	}
+	tb.Cleanup(nc.Close)
+	return srv, nc
+}
