@@ -33,7 +33,9 @@ type Model[S any] struct {
 func (m Model[S]) Subject(id string) string { return eventstore.Subject(m.Context, m.Type, id) }
 
 // Filter matches every aggregate of this type.
-func (m Model[S]) Filter() string { return eventstore.SubjectRoot + "." + m.Context + "." + m.Type + ".>" }
+func (m Model[S]) Filter() string {
+	return eventstore.SubjectRoot + "." + m.Context + "." + m.Type + ".>"
+}
 
 // Snapshot is an aggregate's state as of its last commit.
 type Snapshot[S any] struct {

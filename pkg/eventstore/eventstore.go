@@ -308,4 +308,3 @@ func decode(seq uint64, subject string, h nats.Header, data []byte, at time.Time
 	}
 	return Record{Seq: seq, Subject: subject, Commit: &c, Header: h, Published: at}, nil
 }
-
