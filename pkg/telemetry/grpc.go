@@ -1,0 +1,50 @@
+package telemetry
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc/stats"
+)
+
+// untracedMethodPrefixes are probed by load balancers, Kubernetes and grpcurl
+// many times a minute; tracing them would bury the referral traces the
+// collector is meant to keep, and they carry no patient work.
+var untracedMethodPrefixes = []string{
+	"/grpc.health.v1.Health/",
+	"/grpc.reflection.",
+}
+
+// ServerStatsHandler instruments a gRPC server with spans and RPC metrics;
+// install it with grpc.StatsHandler. Incoming W3C trace context becomes the
+// parent of the server span.
+func (p *Providers) ServerStatsHandler() stats.Handler {
+	return otelgrpc.NewServerHandler(p.grpcOptions()...)
+}
+
+// ClientStatsHandler instruments a gRPC client; install it with
+// grpc.WithStatsHandler. The client span's context is sent to the server.
+func (p *Providers) ClientStatsHandler() stats.Handler {
+	return otelgrpc.NewClientHandler(p.grpcOptions()...)
+}
+
+func (p *Providers) grpcOptions() []otelgrpc.Option {
+	return []otelgrpc.Option{
+		// Explicit providers and propagator: otelgrpc would otherwise read
+		// the otel globals, which this suite never sets.
+		otelgrpc.WithTracerProvider(p.tracerProvider()),
+		otelgrpc.WithMeterProvider(p.meterProvider()),
+		otelgrpc.WithPropagators(p.propagator()),
+		otelgrpc.WithFilter(traced),
+	}
+}
+
+// traced reports whether an RPC gets a span and metrics.
+func traced(info *stats.RPCTagInfo) bool {
+	for _, prefix := range untracedMethodPrefixes {
+		if strings.HasPrefix(info.FullMethodName, prefix) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,155 @@
+// Package app holds the referral service's command and query handlers: it
+// validates input, finds the aggregate, asks the domain to decide, and lets
+// the decider runtime append. It knows nothing of gRPC.
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/stafett/stafett/pkg/clock"
+	"github.com/stafett/stafett/pkg/decider"
+	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/idgen"
+	"github.com/stafett/stafett/pkg/ids"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
+	"github.com/stafett/stafett/services/referral/internal/domain"
+)
+
+// AccessPolicy decides whether an actor may read a referral. A refusal must
+// look exactly like a referral that does not exist.
+type AccessPolicy interface {
+	CanRead(ctx context.Context, actor domain.Actor, r domain.Referral) (bool, error)
+}
+
+// App is the referral service's application layer.
+type App struct {
+	runtime    *decider.Runtime[domain.Referral]
+	image      *decider.Image[domain.Referral]
+	keys       *requestKeys
+	clock      clock.Clock
+	ids        idgen.Generator
+	pseudonyms *ids.Pseudonymizer
+	policy     domain.Policy
+	access     AccessPolicy
+}
+
+// Deps are what the application needs from outside.
+type Deps struct {
+	Store      *eventstore.Store
+	Image      *decider.Image[domain.Referral]
+	Clock      clock.Clock
+	IDs        idgen.Generator
+	Pseudonyms *ids.Pseudonymizer
+	Policy     domain.Policy
+	Access     AccessPolicy
+}
+
+// New wires the application. The image must not have been fed yet: New
+// registers the request-key index on it.
+func New(d Deps) *App {
+	keys := newRequestKeys()
+	d.Image.AddIndex(keys.index)
+	return &App{
+		runtime:    decider.NewRuntime(d.Store, d.Image, d.Clock, d.IDs, 0),
+		image:      d.Image,
+		keys:       keys,
+		clock:      d.Clock,
+		ids:        d.IDs,
+		pseudonyms: d.Pseudonyms,
+		policy:     d.Policy,
+		access:     d.Access,
+	}
+}
+
+// Model is the referral aggregate's fold, for feeding the image.
+func Model() decider.Model[domain.Referral] {
+	return decider.Model[domain.Referral]{
+		Context: "referral", Type: "referral", Initial: domain.Initial, Evolve: domain.Evolve,
+	}
+}
+
+func (a *App) meta(actor domain.Actor, requestID string, patientID string) decider.Meta {
+	return decider.Meta{
+		Actor: &eventsv1.Actor{
+			ProfessionalId: actor.ProfessionalID, OrgNumber: actor.OrgNumber, Role: actor.Role, Service: actor.Service,
+		},
+		IdempotencyKey: requestKey(actor.OrgNumber, requestID),
+		PatientID:      patientID,
+	}
+}
+
+// requestKey scopes a request id to the caller's organisation: idempotency
+// keys belong to the caller, so no one can reach another sender's result by
+// guessing its key.
+func requestKey(org, requestID string) string {
+	if requestID == "" {
+		return ""
+	}
+	return org + "/" + requestID
+}
+
+// execute runs a command on an existing referral the caller may act on.
+func (a *App) execute(ctx context.Context, actor domain.Actor, referralID, requestID string, decide decider.Decide[domain.Referral]) (domain.Referral, error) {
+	current := a.image.Get(referralID)
+	res, err := a.runtime.Execute(ctx, referralID, a.meta(actor, requestID, current.State.PatientID), decide)
+	if err != nil {
+		return domain.Referral{}, err
+	}
+	return res.State, nil
+}
+
+func validateRequestID(v interface{ Add(string, string) }, requestID string) {
+	switch {
+	case strings.TrimSpace(requestID) == "":
+		v.Add("request_id", "is required")
+	case len(requestID) > 128:
+		v.Add("request_id", "must be at most 128 characters")
+	}
+}
+
+func validateUnit(v interface{ Add(string, string) }, field string, u domain.Unit) {
+	if strings.TrimSpace(u.HerID) == "" {
+		v.Add(field+".her_id", "is required")
+	} else if !isDigits(u.HerID) || len(u.HerID) > 12 {
+		v.Add(field+".her_id", "must be up to 12 digits")
+	}
+	if err := ids.ValidateOrgNumber(u.OrgNumber); err != nil {
+		v.Add(field+".org_number", reason(err))
+	}
+}
+
+func validateText(v interface{ Add(string, string) }, field, value string, required bool, maxLen int) {
+	if required && strings.TrimSpace(value) == "" {
+		v.Add(field, "is required")
+		return
+	}
+	if len(value) > maxLen {
+		v.Add(field, "is too long")
+	}
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// reason is the safe description of an identity validation error: it never
+// contains the rejected value.
+func reason(err error) string {
+	if ie, ok := err.(*ids.InvalidError); ok {
+		return ie.Reason
+	}
+	return "is not valid"
+}
+
+// statusOK reports whether s is a known status for filtering.
+func statusOK(s referralv1.ReferralStatus) bool {
+	_, ok := referralv1.ReferralStatus_name[int32(s)]
+	return ok
+}

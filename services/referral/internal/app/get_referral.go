@@ -1,0 +1,28 @@
+package app
+
+import (
+	"context"
+
+	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/services/referral/internal/domain"
+)
+
+// GetReferral returns one referral the actor may read. Absent and not
+// allowed give the same NotFound.
+func (a *App) GetReferral(ctx context.Context, actor domain.Actor, referralID string) (domain.Referral, error) {
+	if referralID == "" {
+		return domain.Referral{}, errs.Invalid("referral_id", "is required")
+	}
+	snap := a.image.Get(referralID)
+	if !snap.Exists() {
+		return domain.Referral{}, errs.NotFound("referral")
+	}
+	ok, err := a.access.CanRead(ctx, actor, snap.State)
+	if err != nil {
+		return domain.Referral{}, err
+	}
+	if !ok {
+		return domain.Referral{}, errs.NotFound("referral")
+	}
+	return snap.State, nil
+}

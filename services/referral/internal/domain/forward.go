@@ -1,0 +1,38 @@
+package domain
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/stafett/stafett/pkg/errs"
+	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
+)
+
+// Forward sends the referral to the unit that should have it.
+type Forward struct {
+	By     Actor
+	To     Unit
+	Reason string
+	At     time.Time
+}
+
+// DecideForward moves an unassessed referral to another unit. The receipt date
+// and so the assessment due date stay as they were: the patient does not lose
+// time because the referral went to the wrong place.
+func DecideForward(r Referral, cmd Forward) ([]proto.Message, error) {
+	if !r.Exists() || !r.ReceivedBy(cmd.By.OrgNumber) {
+		return nil, notFound()
+	}
+	if !r.AwaitingAssessment() {
+		return nil, wrongState(r, "forward")
+	}
+	if cmd.To == r.Unit {
+		return nil, errs.Invalid("to_unit", "is already the receiving unit")
+	}
+	return []proto.Message{&referralv1.ReferralForwarded{
+		ReferralId: r.ID, FromUnit: r.Unit.UnitRef(), ToUnit: cmd.To.UnitRef(), Reason: cmd.Reason,
+		ForwardedBy: cmd.By.ProfessionalID, ForwardedAt: timestamppb.New(cmd.At),
+	}}, nil
+}

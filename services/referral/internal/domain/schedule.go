@@ -1,0 +1,41 @@
+package domain
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/errs"
+	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
+)
+
+// Schedule books the first appointment.
+type Schedule struct {
+	By   Actor
+	Date civil.Date
+	At   time.Time
+}
+
+// DecideSchedule books the first appointment for a referral with a granted
+// right, or for an emergency or internal one, which needs no assessment.
+func DecideSchedule(r Referral, cmd Schedule, p Policy) ([]proto.Message, error) {
+	if !r.Exists() || !r.ReceivedBy(cmd.By.OrgNumber) {
+		return nil, notFound()
+	}
+	granted := r.Status == referralv1.ReferralStatus_REFERRAL_STATUS_RIGHT_GRANTED
+	unassessedEmergency := !r.NeedsRightsAssessment() && r.Status == referralv1.ReferralStatus_REFERRAL_STATUS_RECEIVED
+	if !granted && !unassessedEmergency {
+		return nil, wrongState(r, "schedule a first appointment for")
+	}
+	if cmd.Date.Before(p.DateOf(cmd.At)) {
+		return nil, errs.Invalid("appointment_date", "must not be in the past")
+	}
+	if cmd.Date == r.FirstAppointment {
+		return nil, nil
+	}
+	return []proto.Message{&referralv1.FirstAppointmentScheduled{
+		ReferralId: r.ID, AppointmentDate: cmd.Date.String(), ScheduledBy: cmd.By.ProfessionalID, ScheduledAt: timestamppb.New(cmd.At),
+	}}, nil
+}

@@ -1,0 +1,232 @@
+// Package ports exposes the referral application over gRPC: it turns requests
+// into application commands and domain state into responses, nothing more.
+package ports
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/stafett/stafett/pkg/authn"
+	"github.com/stafett/stafett/pkg/errs"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
+	"github.com/stafett/stafett/services/referral/internal/app"
+	"github.com/stafett/stafett/services/referral/internal/domain"
+)
+
+// Server implements stafett.referral.v1.ReferralService.
+type Server struct {
+	referralv1.UnimplementedReferralServiceServer
+	app *app.App
+}
+
+// NewServer returns the gRPC server for the application.
+func NewServer(a *app.App) *Server { return &Server{app: a} }
+
+// Scopes is the scope each RPC needs.
+func Scopes() authn.Policy {
+	const read, write = "referral:read", "referral:write"
+	s := referralv1.ReferralService_ServiceDesc.ServiceName
+	return authn.Policy{
+		"/" + s + "/ReceiveReferral":          write,
+		"/" + s + "/RequestInformation":       write,
+		"/" + s + "/AssessReferral":           write,
+		"/" + s + "/ForwardReferral":          write,
+		"/" + s + "/WithdrawReferral":         write,
+		"/" + s + "/ScheduleFirstAppointment": write,
+		"/" + s + "/GetReferral":              read,
+		"/" + s + "/ListReferrals":            read,
+	}
+}
+
+func actor(ctx context.Context) (domain.Actor, error) {
+	p, ok := authn.FromContext(ctx)
+	if !ok {
+		// The authentication interceptor always runs first; reaching here
+		// without a principal is a wiring fault, not the caller's.
+		return domain.Actor{}, errs.Permission("no authenticated caller")
+	}
+	return domain.Actor{ProfessionalID: p.ProfessionalID, OrgNumber: p.OrgNumber, Role: string(p.Role), Service: p.Service}, nil
+}
+
+func (s *Server) ReceiveReferral(ctx context.Context, req *referralv1.ReceiveReferralRequest) (*referralv1.ReceiveReferralResponse, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var receivedAt *time.Time
+	if req.GetReceivedAt() != nil {
+		if err := req.GetReceivedAt().CheckValid(); err != nil {
+			return nil, errs.Invalid("received_at", "is not a valid timestamp")
+		}
+		t := req.GetReceivedAt().AsTime()
+		receivedAt = &t
+	}
+	r, err := s.app.ReceiveReferral(ctx, app.ReceiveReferral{
+		Actor:             a,
+		RequestID:         req.GetRequestId(),
+		ExternalID:        req.GetExternalId(),
+		PatientNationalID: req.GetPatientNationalId(),
+		ReferrerHPR:       req.GetReferrerHpr(),
+		ReferrerOrgNumber: req.GetReferrerOrgNumber(),
+		Unit:              unit(req.GetReceivingUnit()),
+		Reason:            req.GetReason(),
+		Urgency:           req.GetUrgency(),
+		Internal:          req.GetInternal(),
+		ReceivedAt:        receivedAt,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &referralv1.ReceiveReferralResponse{Referral: toProto(r)}, nil
+}
+
+func (s *Server) RequestInformation(ctx context.Context, req *referralv1.RequestInformationRequest) (*referralv1.RequestInformationResponse, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.app.RequestInformation(ctx, app.RequestInformation{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId(), What: req.GetWhat()})
+	if err != nil {
+		return nil, err
+	}
+	return &referralv1.RequestInformationResponse{Referral: toProto(r)}, nil
+}
+
+func (s *Server) AssessReferral(ctx context.Context, req *referralv1.AssessReferralRequest) (*referralv1.AssessReferralResponse, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := app.AssessReferral{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId()}
+	if g := req.GetRightGranted(); g != nil {
+		in.RightGranted = &app.RightGranted{CareStartDeadline: g.GetCareStartDeadline(), PathwayType: g.GetPathwayType(), Priority: g.GetPriority()}
+	}
+	if n := req.GetNoRight(); n != nil {
+		in.NoRight = &app.NoRight{Reason: n.GetReason(), FollowUp: n.GetFollowUp()}
+	}
+	r, err := s.app.AssessReferral(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &referralv1.AssessReferralResponse{Referral: toProto(r)}, nil
+}
+
+func (s *Server) ForwardReferral(ctx context.Context, req *referralv1.ForwardReferralRequest) (*referralv1.ForwardReferralResponse, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.app.ForwardReferral(ctx, app.ForwardReferral{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId(), To: unit(req.GetToUnit()), Reason: req.GetReason()})
+	if err != nil {
+		return nil, err
+	}
+	return &referralv1.ForwardReferralResponse{Referral: toProto(r)}, nil
+}
+
+func (s *Server) WithdrawReferral(ctx context.Context, req *referralv1.WithdrawReferralRequest) (*referralv1.WithdrawReferralResponse, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.app.WithdrawReferral(ctx, app.WithdrawReferral{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId(), Reason: req.GetReason()})
+	if err != nil {
+		return nil, err
+	}
+	return &referralv1.WithdrawReferralResponse{Referral: toProto(r)}, nil
+}
+
+func (s *Server) ScheduleFirstAppointment(ctx context.Context, req *referralv1.ScheduleFirstAppointmentRequest) (*referralv1.ScheduleFirstAppointmentResponse, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.app.ScheduleFirstAppointment(ctx, app.ScheduleFirstAppointment{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId(), AppointmentDate: req.GetAppointmentDate()})
+	if err != nil {
+		return nil, err
+	}
+	return &referralv1.ScheduleFirstAppointmentResponse{Referral: toProto(r)}, nil
+}
+
+func (s *Server) GetReferral(ctx context.Context, req *referralv1.GetReferralRequest) (*referralv1.GetReferralResponse, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.app.GetReferral(ctx, a, req.GetReferralId())
+	if err != nil {
+		return nil, err
+	}
+	return &referralv1.GetReferralResponse{Referral: toProto(r)}, nil
+}
+
+func (s *Server) ListReferrals(ctx context.Context, req *referralv1.ListReferralsRequest) (*referralv1.ListReferralsResponse, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.app.ListReferrals(ctx, app.ListReferrals{
+		Actor: a, Unit: unit(req.GetReceivingUnit()), Status: req.GetStatus(), DueOnOrBefore: req.GetDueOnOrBefore(),
+		PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &referralv1.ListReferralsResponse{NextPageToken: page.NextPageToken}
+	for _, r := range page.Referrals {
+		resp.Referrals = append(resp.Referrals, toProto(r))
+	}
+	return resp, nil
+}
+
+func unit(u *eventsv1.UnitRef) domain.Unit {
+	return domain.Unit{HerID: u.GetHerId(), OrgNumber: u.GetOrgNumber()}
+}
+
+func toProto(r domain.Referral) *referralv1.Referral {
+	out := &referralv1.Referral{
+		ReferralId:                 r.ID,
+		PatientId:                  r.PatientID,
+		Status:                     r.Status,
+		ReceivedAt:                 timestamppb.New(r.ReceivedAt),
+		ReceivingUnit:              r.Unit.UnitRef(),
+		AssessmentDue:              r.AssessmentDue.String(),
+		ExternalId:                 r.ExternalID,
+		ReferrerHpr:                r.ReferrerHPR,
+		ReferrerOrgNumber:          r.ReferrerOrgNumber,
+		Reason:                     r.Reason,
+		Urgency:                    r.Urgency,
+		Internal:                   r.Internal,
+		PatientBirthDate:           r.PatientBirthDate.String(),
+		PatientNationalId:          r.PatientNationalID,
+		FirstAppointmentDate:       r.FirstAppointment.String(),
+		WithdrawalReason:           r.WithdrawalReason,
+		AssessmentDeadlineBreached: r.AssessmentDeadlineBreached,
+		CareStartDeadlineAtRisk:    r.CareStartDeadlineAtRisk,
+		CareStartDeadlineBreached:  r.CareStartDeadlineBreached,
+	}
+	if a := r.Assessment; a != nil {
+		pa := &referralv1.Assessment{AssessedBy: a.AssessedBy, AssessedAt: timestamppb.New(a.AssessedAt)}
+		if a.RightGranted {
+			pa.Outcome = &referralv1.Assessment_RightGranted{RightGranted: &referralv1.RightGranted{
+				CareStartDeadline: a.CareStartDeadline.String(), PathwayType: a.PathwayType, Priority: a.Priority,
+			}}
+		} else {
+			pa.Outcome = &referralv1.Assessment_NoRight{NoRight: &referralv1.NoRight{Reason: a.NoRightReason, FollowUp: a.FollowUp}}
+		}
+		out.Assessment = pa
+	}
+	for _, ir := range r.InformationRequests {
+		out.InformationRequests = append(out.InformationRequests, &referralv1.InformationRequest{
+			RequestedBy: ir.RequestedBy, What: ir.What, RequestedAt: timestamppb.New(ir.RequestedAt),
+		})
+	}
+	for _, f := range r.Forwardings {
+		out.Forwardings = append(out.Forwardings, &referralv1.Forwarding{
+			FromUnit: f.From.UnitRef(), ToUnit: f.To.UnitRef(), Reason: f.Reason, ForwardedBy: f.ForwardedBy, ForwardedAt: timestamppb.New(f.ForwardedAt),
+		})
+	}
+	return out
+}

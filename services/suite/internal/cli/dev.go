@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/stafett/stafett/pkg/authn"
+	"github.com/stafett/stafett/pkg/natsembed"
+	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/services/suite"
+)
+
+const defaultDataDir = ".stafett"
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "where JetStream, the pseudonym key and the token signing key live")
+	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", "127.0.0.1:7000"), "gRPC listen address for every service")
+	natsAddr := fs.String("nats-addr", envDefault("nats-addr", ""), "embedded NATS listen address (default: a random loopback port)")
+	syncAlways := fs.Bool("sync-always", false, "fsync every JetStream write before acknowledging it")
+	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	pseudonyms, err := loadOrCreatePseudonymKey(*dataDir)
+	if err != nil {
+		return err
+	}
+	signer, err := authn.LoadOrCreateSigner(*dataDir)
+	if err != nil {
+		return err
+	}
+	ns, err := natsembed.Start(natsembed.Options{StoreDir: filepath.Join(*dataDir, "jetstream"), Addr: *natsAddr, SyncAlways: *syncAlways})
+	if err != nil {
+		return err
+	}
+	defer ns.Shutdown()
+	nc, err := ns.Connect("stafett-dev")
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+
+	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "stafett", ServiceVersion: version()})
+	if err != nil {
+		return err
+	}
+	defer shutdownTelemetry(tel, logger)
+
+	s, err := suite.Start(ctx, suite.Options{
+		NATS: nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Pseudonyms: pseudonyms,
+		Replicas: 1, Logger: logger, Telemetry: tel,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "stafett dev\n  NATS:     %s\n  gRPC:     %s\n  data dir: %s\n  tokens:   stafett token --data-dir %s --hpr N --org N --scope referral:read\n",
+		ns.ClientURL(), s.Addr(), *dataDir, *dataDir)
+	return serveUntilDone(ctx, s, logger)
+}
+
+// serveUntilDone waits for a signal (ctx) or a server failure, then shuts down.
+func serveUntilDone(ctx context.Context, s *suite.Suite, logger *slog.Logger) error {
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case serveErr = <-s.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	s.Shutdown(shutdownCtx)
+	return serveErr
+}
+
+func shutdownTelemetry(tel *telemetry.Providers, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tel.Shutdown(ctx); err != nil {
+		logger.Warn("telemetry shutdown", "error", err)
+	}
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	return telemetry.NewLogger(w, l, false), nil
+}
+
+func version() string { return "dev" }

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/stafett/stafett/pkg/authn"
+	"github.com/stafett/stafett/pkg/ids"
+	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/services/suite"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	services := fs.String("services", envDefault("services", strings.Join(suite.AllServices, ",")), "comma-separated services to run")
+	natsURL := fs.String("nats", envDefault("nats-url", nats.DefaultURL), "NATS server URL(s), comma separated")
+	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", ":7000"), "gRPC listen address")
+	jwksURL := fs.String("jwks-url", envDefault("jwks-url", ""), "JWKS URL of the token issuer (HelseID)")
+	issuer := fs.String("issuer", envDefault("issuer", ""), "expected token issuer for JWKS-verified tokens")
+	audience := fs.String("audience", envDefault("audience", authn.Audience), "expected token audience")
+	keyFile := fs.String("pseudonym-key-file", envDefault("pseudonym-key-file", ""), "file holding the patient pseudonym HMAC key (32+ bytes)")
+	signingDir := fs.String("signing-key-dir", envDefault("signing-key-dir", ""), "directory with the suite's own service-identity signing key")
+	replicasFlag := fs.String("replicas", envDefault("stream-replicas", "3"), "event stream replicas")
+	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	replicas, err := strconv.Atoi(*replicasFlag)
+	if err != nil || replicas < 1 {
+		return fmt.Errorf("--replicas must be a positive number")
+	}
+	if *keyFile == "" {
+		return errors.New("--pseudonym-key-file (STAFETT_PSEUDONYM_KEY_FILE) is required")
+	}
+	key, err := os.ReadFile(*keyFile)
+	if err != nil {
+		return fmt.Errorf("pseudonym key: %w", err)
+	}
+	pseudonyms, err := ids.NewPseudonymizer(key)
+	if err != nil {
+		return err
+	}
+	var verifiers anyVerifier
+	if *signingDir != "" {
+		signer, err := authn.LoadOrCreateSigner(*signingDir)
+		if err != nil {
+			return err
+		}
+		verifiers = append(verifiers, signer.Verifier(time.Now))
+	}
+	if *jwksURL != "" {
+		verifiers = append(verifiers, authn.NewJWKSVerifier(*jwksURL, *issuer, *audience, nil, time.Now))
+	}
+	if len(verifiers) == 0 {
+		return errors.New("need --jwks-url or --signing-key-dir to verify tokens")
+	}
+
+	nc, err := nats.Connect(*natsURL, nats.Name("stafett-serve"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("connect to NATS: %w", err)
+	}
+	defer nc.Close()
+	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "stafett", ServiceVersion: version()})
+	if err != nil {
+		return err
+	}
+	defer shutdownTelemetry(tel, logger)
+
+	s, err := suite.Start(ctx, suite.Options{
+		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, Verifier: verifiers,
+		Pseudonyms: pseudonyms, Replicas: replicas, Logger: logger, Telemetry: tel,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "stafett serve: %s on %s\n", *services, s.Addr())
+	return serveUntilDone(ctx, s, logger)
+}
+
+// anyVerifier accepts a token any of its verifiers accepts: users come with
+// HelseID tokens, services with the suite's own.
+type anyVerifier []authn.Verifier
+
+func (vs anyVerifier) Verify(ctx context.Context, raw string) (authn.Principal, error) {
+	var errs []error
+	for _, v := range vs {
+		p, err := v.Verify(ctx, raw)
+		if err == nil {
+			return p, nil
+		}
+		errs = append(errs, err)
+	}
+	return authn.Principal{}, errors.Join(errs...)
+}

@@ -1,0 +1,211 @@
+// Package suite is the composition root: it builds the event store, every
+// chosen service and one gRPC server with authentication, error mapping,
+// tracing, health and reflection. `stafett dev` and `stafett serve` differ
+// only in where NATS is and where keys come from.
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/stafett/stafett/pkg/authn"
+	"github.com/stafett/stafett/pkg/clock"
+	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/grpcerr"
+	"github.com/stafett/stafett/pkg/idgen"
+	"github.com/stafett/stafett/pkg/ids"
+	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/services/referral"
+)
+
+// AllServices names every service the suite can run.
+var AllServices = []string{"referral"}
+
+// Options configure a suite.
+type Options struct {
+	// NATS is a connection to the server holding the stream.
+	NATS *nats.Conn
+	// Services to run; empty means all.
+	Services []string
+	// GRPCAddr to listen on; "127.0.0.1:0" picks a free port.
+	GRPCAddr string
+	// Verifier checks callers' bearer tokens.
+	Verifier authn.Verifier
+	// Pseudonyms turns national ids into patient ids.
+	Pseudonyms *ids.Pseudonymizer
+	// Replicas of the event stream: 1 in dev, 3 in production.
+	Replicas int
+	Clock    clock.Clock
+	IDs      idgen.Generator
+	Logger   *slog.Logger
+	// Telemetry providers; nil disables tracing and metrics.
+	Telemetry *telemetry.Providers
+	// DeadlineInterval is how often deadline watchers look (default 1 minute).
+	DeadlineInterval time.Duration
+}
+
+type service interface {
+	Register(grpc.ServiceRegistrar)
+	Scopes() authn.Policy
+	Run(ctx context.Context) error
+}
+
+// Suite is a running set of services behind one gRPC server.
+type Suite struct {
+	Store    *eventstore.Store
+	Referral *referral.Service
+
+	server   *grpc.Server
+	health   *health.Server
+	listener net.Listener
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	serveErr chan error
+}
+
+// Start builds the chosen services, replays their write models and begins
+// serving. Stop it with Shutdown.
+func Start(ctx context.Context, opts Options) (*Suite, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(opts.NATS)
+	if err != nil {
+		return nil, fmt.Errorf("suite: jetstream: %w", err)
+	}
+	storeCfg := eventstore.Config{Replicas: opts.Replicas}
+	if opts.Telemetry != nil {
+		storeCfg.Tracer = opts.Telemetry.Tracer("stafett/eventstore")
+		storeCfg.Propagator = opts.Telemetry
+	}
+	store, err := eventstore.Open(ctx, js, storeCfg)
+	if err != nil {
+		return nil, err
+	}
+	zone, err := civilZone()
+	if err != nil {
+		return nil, err
+	}
+
+	s := &Suite{Store: store, serveErr: make(chan error, 1)}
+	var services []service
+	if slices.Contains(opts.Services, "referral") {
+		s.Referral, err = referral.New(ctx, referral.Config{
+			Store: store, Clock: opts.Clock, IDs: opts.IDs, Pseudonyms: opts.Pseudonyms, Zone: zone,
+			Logger: opts.Logger.With("service", "referral"), DeadlineInterval: opts.DeadlineInterval,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("suite: referral: %w", err)
+		}
+		services = append(services, s.Referral)
+	}
+
+	policy := authn.Policy{}
+	for _, svc := range services {
+		policy = policy.Merge(svc.Scopes())
+	}
+	serverOpts := []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(
+			grpcerr.UnaryServerInterceptor(opts.Logger),
+			authn.UnaryServerInterceptor(opts.Verifier, policy),
+		),
+		grpc.ChainStreamInterceptor(
+			grpcerr.StreamServerInterceptor(opts.Logger),
+			authn.StreamServerInterceptor(opts.Verifier, policy),
+		),
+	}
+	if opts.Telemetry != nil {
+		serverOpts = append(serverOpts, grpc.StatsHandler(opts.Telemetry.ServerStatsHandler()))
+	}
+	s.server = grpc.NewServer(serverOpts...)
+	for _, svc := range services {
+		svc.Register(s.server)
+	}
+	s.health = health.NewServer()
+	healthpb.RegisterHealthServer(s.server, s.health)
+	reflection.Register(s.server)
+
+	s.listener, err = net.Listen("tcp", opts.GRPCAddr)
+	if err != nil {
+		return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	for _, svc := range services {
+		s.wg.Go(func() {
+			if err := svc.Run(runCtx); err != nil {
+				opts.Logger.Error("service stopped", "error", err)
+			}
+		})
+	}
+	go func() { s.serveErr <- s.server.Serve(s.listener) }()
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	return s, nil
+}
+
+// Addr is where the gRPC server listens.
+func (s *Suite) Addr() string { return s.listener.Addr().String() }
+
+// Done yields the server's error if it stops serving on its own.
+func (s *Suite) Done() <-chan error { return s.serveErr }
+
+// Shutdown stops accepting calls, lets running ones finish until ctx ends,
+// then stops the services.
+func (s *Suite) Shutdown(ctx context.Context) {
+	s.health.Shutdown()
+	stopped := make(chan struct{})
+	go func() {
+		s.server.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		s.server.Stop()
+	}
+	s.cancel()
+	s.wg.Wait()
+}
+
+func (o *Options) defaults() error {
+	if o.NATS == nil {
+		return errors.New("suite: a NATS connection is required")
+	}
+	if o.Verifier == nil || o.Pseudonyms == nil {
+		return errors.New("suite: a token verifier and a pseudonymizer are required")
+	}
+	if len(o.Services) == 0 {
+		o.Services = AllServices
+	}
+	for _, name := range o.Services {
+		if !slices.Contains(AllServices, name) {
+			return fmt.Errorf("suite: unknown service %q (have %v)", name, AllServices)
+		}
+	}
+	if o.GRPCAddr == "" {
+		o.GRPCAddr = "127.0.0.1:0"
+	}
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if o.IDs == nil {
+		o.IDs = idgen.NewULIDs()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+// Package suitetest starts the whole suite in-process for end-to-end tests:
+// a real embedded JetStream, a real gRPC server on a random loopback port, a
+// fake clock, and a signer for minting callers' tokens.
+package suitetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/stafett/stafett/pkg/authn"
+	"github.com/stafett/stafett/pkg/clock"
+	"github.com/stafett/stafett/pkg/ids"
+	"github.com/stafett/stafett/pkg/natsembed"
+	"github.com/stafett/stafett/pkg/natsembed/natstest"
+	"github.com/stafett/stafett/services/suite"
+)
+
+// Env is a running suite and what a test needs to talk to it.
+type Env struct {
+	T          testing.TB
+	NATS       *natsembed.Server
+	Conn       *nats.Conn
+	Clock      *clock.Fake
+	Signer     *authn.Signer
+	Pseudonyms *ids.Pseudonymizer
+	Suite      *suite.Suite
+	Client     *grpc.ClientConn
+}
+
+// Start runs the suite against a fresh embedded JetStream.
+func Start(tb testing.TB) *Env {
+	tb.Helper()
+	srv, nc := natstest.Conn(tb)
+	signer, err := authn.LoadOrCreateSigner(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pseudonyms, err := ids.NewPseudonymizer([]byte("a test key that is at least 32 bytes long"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Monday 2 March 2026, 09:00 in Oslo.
+	env := &Env{T: tb, NATS: srv, Conn: nc, Clock: clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)), Signer: signer, Pseudonyms: pseudonyms}
+	env.Restart()
+	return env
+}
+
+// Restart starts a new suite on the same stream, as a process restart would
+// (the previous one, if any, is shut down first).
+func (e *Env) Restart() {
+	e.T.Helper()
+	if e.Suite != nil {
+		e.Suite.Shutdown(context.Background())
+		e.Client.Close()
+	}
+	s, err := suite.Start(context.Background(), suite.Options{
+		NATS: e.Conn, Verifier: e.Signer.Verifier(time.Now), Pseudonyms: e.Pseudonyms, Clock: e.Clock,
+		// The watcher is driven by the tests through CheckDeadlines.
+		DeadlineInterval: time.Hour,
+	})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	cc, err := grpc.NewClient(s.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.Suite, e.Client = s, cc
+	e.T.Cleanup(func() {
+		if e.Suite == s {
+			s.Shutdown(context.Background())
+			cc.Close()
+		}
+	})
+}
+
+// Token mints a token for spec, valid for an hour of real time.
+func (e *Env) Token(spec authn.TokenSpec) string {
+	e.T.Helper()
+	tok, err := e.Signer.Mint(spec, time.Now(), time.Hour)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return tok
+}
+
+// As returns ctx carrying spec's bearer token.
+func (e *Env) As(ctx context.Context, spec authn.TokenSpec) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+e.Token(spec))
+}
+
+// LastSeq is the event stream's last sequence, to prove a command appended nothing.
+func (e *Env) LastSeq(ctx context.Context) uint64 {
+	e.T.Helper()
+	seq, err := e.Suite.Store.LastSeq(ctx)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return seq
+}
