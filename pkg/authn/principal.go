@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Role is what a caller acts as. Roles only add the two blanket restrictions of
@@ -77,6 +78,8 @@ type Principal struct {
 	Scopes            []string
 	// Service is the calling service's name for service identities.
 	Service string
+	// ExpiresAt is when the token stops being valid.
+	ExpiresAt time.Time
 }
 
 // HasScope reports whether the token granted scope s.

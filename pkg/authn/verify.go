@@ -127,6 +127,9 @@ func verifyToken(ctx context.Context, raw, issuer, audience string, now func() t
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
+	if c.ExpiresAt != nil {
+		p.ExpiresAt = c.ExpiresAt.Time
+	}
 	return p, nil
 }
 

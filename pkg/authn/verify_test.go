@@ -81,6 +81,10 @@ func TestMintedTokenRoundTripsForEveryKindOfCaller(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
+			if want := clk.Now().Add(time.Hour); !got.ExpiresAt.Equal(want.Truncate(time.Second)) {
+				t.Errorf("expires at %v, want %v", got.ExpiresAt, want)
+			}
+			got.ExpiresAt = time.Time{}
 			if !principalsEqual(got, tt.want) {
 				t.Errorf("got  %#v\nwant %#v", fields(got), fields(tt.want))
 			}

@@ -127,11 +127,17 @@ func (im *Image[S]) Len() int {
 // record at or below the aggregate's last applied sequence is ignored, which
 // makes redelivery and the runtime's own early apply harmless.
 func (im *Image[S]) Apply(rec eventstore.Record) error {
-	c := rec.Commit
-	events, err := eventstore.DecodeEvents(c)
+	events, err := eventstore.DecodeEvents(rec.Commit)
 	if err != nil {
 		return err
 	}
+	im.apply(rec, events)
+	return nil
+}
+
+// apply folds a record whose events are already decoded.
+func (im *Image[S]) apply(rec eventstore.Record, events []proto.Message) {
+	c := rec.Commit
 	im.mu.Lock()
 	defer im.mu.Unlock()
 	id := c.GetAggregateId()
@@ -140,7 +146,7 @@ func (im *Image[S]) Apply(rec eventstore.Record) error {
 		snap = Snapshot[S]{ID: id, State: im.model.Initial(id)}
 	}
 	if rec.Seq <= snap.Seq {
-		return nil
+		return
 	}
 	for _, e := range events {
 		snap.State = im.model.Evolve(snap.State, e, c)
@@ -159,7 +165,6 @@ func (im *Image[S]) Apply(rec eventstore.Record) error {
 	for _, index := range im.indexes {
 		index(snap, rec)
 	}
-	return nil
 }
 
 // markApplied advances the feed's watermark and wakes waiters.

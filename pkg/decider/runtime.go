@@ -101,10 +101,10 @@ func (r *Runtime[S]) Execute(ctx context.Context, id string, meta Meta, decide D
 		case res.Duplicate:
 			return r.duplicate(ctx, res.Seq)
 		}
-		rec := eventstore.Record{Seq: res.Seq, Subject: r.image.model.Subject(id), Commit: commit}
-		if err := r.image.Apply(rec); err != nil {
-			return Result[S]{}, err
-		}
+		// Fold our own commit now rather than waiting for the feed to bring it
+		// back: the caller reads its write at once, and the feed's copy is
+		// skipped by sequence.
+		r.image.apply(eventstore.Record{Seq: res.Seq, Subject: r.image.model.Subject(id), Commit: commit}, events)
 		return Result[S]{Snapshot: r.image.Get(id), Appended: true}, nil
 	}
 	return Result[S]{}, fmt.Errorf("%w: %s after %d attempts", ErrConflict, r.image.model.Subject(id), r.maxAttempts)

@@ -113,6 +113,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		services = append(services, s.Referral)
 	}
 
+	verifier := authn.NewCachingVerifier(opts.Verifier, time.Now, 0)
 	policy := authn.Policy{}
 	for _, svc := range services {
 		policy = policy.Merge(svc.Scopes())
@@ -120,11 +121,11 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	serverOpts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(
 			grpcerr.UnaryServerInterceptor(opts.Logger),
-			authn.UnaryServerInterceptor(opts.Verifier, policy),
+			authn.UnaryServerInterceptor(verifier, policy),
 		),
 		grpc.ChainStreamInterceptor(
 			grpcerr.StreamServerInterceptor(opts.Logger),
-			authn.StreamServerInterceptor(opts.Verifier, policy),
+			authn.StreamServerInterceptor(verifier, policy),
 		),
 	}
 	if opts.Telemetry != nil {

@@ -1,0 +1,141 @@
+package suite_test
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/stafett/stafett/pkg/eventstore"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
+	"github.com/stafett/stafett/services/suite/suitetest"
+)
+
+// benchConcurrency is how many callers run at once, for both sides.
+const benchConcurrency = 16
+
+// BenchmarkReceiveReferralAgainstRawJetStream measures ReceiveReferral through
+// gRPC (authentication, validation, decide, expected-sequence append) against
+// the ceiling: raw JetStream publishes of a commit of the same size with the
+// same concurrency headers, in the same run and on the same server. The ratio
+// is what counts; absolute numbers depend on the machine.
+func BenchmarkReceiveReferralAgainstRawJetStream(b *testing.B) {
+	env := suitetest.Start(b)
+	js, err := jetstream.New(env.Conn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload := sampleCommit(b)
+	c := client(env)
+	ctx := env.As(b.Context(), integration(senderOrg))
+	var run atomic.Int64
+
+	raw := measure(b.N, func(i int) error {
+		id := fmt.Sprintf("raw-%d-%d", run.Load(), i)
+		msg := nats.NewMsg(eventstore.Subject("bench", "referral", id))
+		msg.Data = payload
+		_, err := js.PublishMsg(b.Context(), msg, jetstream.WithMsgID(id), jetstream.WithExpectLastSequencePerSubject(0))
+		return err
+	})
+	suite := measure(b.N, func(i int) error {
+		_, err := c.ReceiveReferral(ctx, receiveRequest(fmt.Sprintf("bench-%d-%d", run.Load(), i)))
+		return err
+	})
+	run.Add(1)
+	if raw.err != nil || suite.err != nil {
+		b.Fatal(raw.err, suite.err)
+	}
+	b.ReportMetric(raw.opsPerSec(), "raw_ops/s")
+	b.ReportMetric(suite.opsPerSec(), "suite_ops/s")
+	b.ReportMetric(suite.opsPerSec()/raw.opsPerSec(), "ratio")
+	b.ReportMetric(float64(raw.percentile(50).Microseconds()), "raw_p50_µs")
+	b.ReportMetric(float64(raw.percentile(99).Microseconds()), "raw_p99_µs")
+	b.ReportMetric(float64(suite.percentile(50).Microseconds()), "suite_p50_µs")
+	b.ReportMetric(float64(suite.percentile(99).Microseconds()), "suite_p99_µs")
+}
+
+type measurement struct {
+	elapsed   time.Duration
+	latencies []time.Duration
+	err       error
+}
+
+func (m measurement) opsPerSec() float64 {
+	return float64(len(m.latencies)) / m.elapsed.Seconds()
+}
+
+func (m measurement) percentile(p int) time.Duration {
+	if len(m.latencies) == 0 {
+		return 0
+	}
+	return m.latencies[(len(m.latencies)-1)*p/100]
+}
+
+// measure runs n operations over benchConcurrency workers and records each latency.
+func measure(n int, op func(i int) error) measurement {
+	var (
+		next     atomic.Int64
+		mu       sync.Mutex
+		lat      = make([]time.Duration, 0, n)
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	start := time.Now()
+	for range benchConcurrency {
+		wg.Go(func() {
+			local := make([]time.Duration, 0, n/benchConcurrency+1)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					break
+				}
+				t0 := time.Now()
+				err := op(i)
+				local = append(local, time.Since(t0))
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					break
+				}
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	m := measurement{elapsed: time.Since(start), latencies: lat, err: firstErr}
+	slices.Sort(m.latencies)
+	return m
+}
+
+func sampleCommit(b *testing.B) []byte {
+	ev, err := anypb.New(&referralv1.ReferralReceived{
+		ReferralId: "01JBENCHBENCHBENCHBENCHBENC", PatientId: "pt_abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxya",
+		PatientNationalId: patientNID, PatientBirthDate: "1999-12-31", ExternalId: "ext-bench", ReferrerHpr: referrerHPR,
+		ReferrerOrgNumber: senderOrg, ReceivingUnit: dps, Reason: "low mood for months", Urgency: referralv1.Urgency_URGENCY_ROUTINE,
+		ReceivedAt: timestamppb.Now(), AssessmentDue: "2026-03-16", SenderOrgNumber: senderOrg, RequestId: "bench",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := proto.Marshal(&eventsv1.Commit{
+		CommitId: "01JBENCHBENCHBENCHBENCHBENC", AggregateType: "referral", AggregateId: "01JBENCHBENCHBENCHBENCHBENC",
+		AggregateVersion: 1, Actor: &eventsv1.Actor{OrgNumber: senderOrg, Role: "integration"}, OccurredAt: timestamppb.Now(),
+		CorrelationId: "01JBENCHBENCHBENCHBENCHBENC", IdempotencyKey: senderOrg + "/bench", PatientId: "pt_x", Events: []*anypb.Any{ev},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
