@@ -119,7 +119,9 @@ func TestInvalidInputIsRejectedNamingTheFieldAndAppendsNothing(t *testing.T) {
 	}{
 		{"national id check digit", func(r *referralv1.ReceiveReferralRequest) { r.PatientNationalId = "31129998948" }, "patient_national_id"},
 		{"national id length", func(r *referralv1.ReceiveReferralRequest) { r.PatientNationalId = "123" }, "patient_national_id"},
-		{"organisation number", func(r *referralv1.ReceiveReferralRequest) { r.ReceivingUnit = &eventsv1.UnitRef{HerId: "1", OrgNumber: "983974725"} }, "receiving_unit.org_number"},
+		{"organisation number", func(r *referralv1.ReceiveReferralRequest) {
+			r.ReceivingUnit = &eventsv1.UnitRef{HerId: "1", OrgNumber: "983974725"}
+		}, "receiving_unit.org_number"},
 		{"referrer organisation", func(r *referralv1.ReceiveReferralRequest) { r.ReferrerOrgNumber = "12" }, "referrer_org_number"},
 		{"missing request id", func(r *referralv1.ReceiveReferralRequest) { r.RequestId = "" }, "request_id"},
 		{"missing reason", func(r *referralv1.ReceiveReferralRequest) { r.Reason = "" }, "reason"},
@@ -400,4 +402,3 @@ func TestRestartKeepsEveryReferral(t *testing.T) {
 		t.Fatalf("retry after restart: %v %v", again.GetReferral().GetReferralId(), err)
 	}
 }
-

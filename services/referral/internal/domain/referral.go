@@ -82,7 +82,9 @@ type Referral struct {
 }
 
 // Exists reports whether the referral was ever received.
-func (r Referral) Exists() bool { return r.Status != referralv1.ReferralStatus_REFERRAL_STATUS_UNSPECIFIED }
+func (r Referral) Exists() bool {
+	return r.Status != referralv1.ReferralStatus_REFERRAL_STATUS_UNSPECIFIED
+}
 
 // NeedsRightsAssessment is false for emergency and internal referrals.
 func (r Referral) NeedsRightsAssessment() bool {

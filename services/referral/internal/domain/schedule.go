@@ -25,7 +25,10 @@ func DecideSchedule(r Referral, cmd Schedule, p Policy) ([]proto.Message, error)
 		return nil, notFound()
 	}
 	granted := r.Status == referralv1.ReferralStatus_REFERRAL_STATUS_RIGHT_GRANTED
-	unassessedEmergency := !r.NeedsRightsAssessment() && r.Status == referralv1.ReferralStatus_REFERRAL_STATUS_RECEIVED
+	// An emergency or internal referral is never assessed, so it stays
+	// schedulable while open: after an information request and at the unit
+	// it was forwarded to, not only in RECEIVED.
+	unassessedEmergency := !r.NeedsRightsAssessment() && r.AwaitingAssessment()
 	if !granted && !unassessedEmergency {
 		return nil, wrongState(r, "schedule a first appointment for")
 	}
