@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -27,6 +28,25 @@ type Model[S any] struct {
 	Initial func(id string) S
 	// Evolve applies one event of a commit.
 	Evolve func(state S, event proto.Message, commit *eventsv1.Commit) S
+	// Key picks the aggregate a commit folds into. Nil means the commit's own
+	// aggregate id; a model that also folds other contexts' facts (consent
+	// folds referrals by patient) keys them here, and feeds the image with
+	// those contexts' subjects too.
+	Key func(commit *eventsv1.Commit) string
+}
+
+func (m Model[S]) key(c *eventsv1.Commit) string {
+	if m.Key != nil {
+		return m.Key(c)
+	}
+	return c.GetAggregateId()
+}
+
+// owns reports whether a subject belongs to this aggregate type, as opposed
+// to a fact folded in from another context.
+func (m Model[S]) owns(subject string) bool {
+	prefix := m.Filter()
+	return strings.HasPrefix(subject, prefix[:len(prefix)-1])
 }
 
 // Subject is the aggregate's subject.
@@ -43,8 +63,12 @@ type Snapshot[S any] struct {
 	State S
 	// Version counts the aggregate's commits.
 	Version uint64
-	// Seq is the stream sequence of the aggregate's last commit (0: none).
+	// Seq is the stream sequence of the aggregate's last own commit (0: none):
+	// the expected last subject sequence of its next append.
 	Seq uint64
+	// folded is the last stream sequence folded in, own or foreign; records
+	// at or below it are redeliveries.
+	folded uint64
 	// Requests holds the idempotency keys of the commands already applied, so a
 	// retried request returns the original result instead of deciding again.
 	requests map[string]struct{}
@@ -138,22 +162,29 @@ func (im *Image[S]) Apply(rec eventstore.Record) error {
 // apply folds a record whose events are already decoded.
 func (im *Image[S]) apply(rec eventstore.Record, events []proto.Message) {
 	c := rec.Commit
+	id := im.model.key(c)
+	if id == "" {
+		return
+	}
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	id := c.GetAggregateId()
 	snap, ok := im.entries[id]
 	if !ok {
 		snap = Snapshot[S]{ID: id, State: im.model.Initial(id)}
 	}
-	if rec.Seq <= snap.Seq {
+	own := im.model.owns(rec.Subject)
+	if rec.Seq <= snap.folded || (own && rec.Seq <= snap.Seq) {
 		return
 	}
 	for _, e := range events {
 		snap.State = im.model.Evolve(snap.State, e, c)
 	}
-	snap.Version = c.GetAggregateVersion()
-	snap.Seq = rec.Seq
-	if key := c.GetIdempotencyKey(); key != "" {
+	snap.folded = rec.Seq
+	if own {
+		snap.Version = c.GetAggregateVersion()
+		snap.Seq = rec.Seq
+	}
+	if key := c.GetIdempotencyKey(); own && key != "" {
 		requests := make(map[string]struct{}, len(snap.requests)+1)
 		for k := range snap.requests {
 			requests[k] = struct{}{}

@@ -101,13 +101,24 @@ func (r *Runtime[S]) Execute(ctx context.Context, id string, meta Meta, decide D
 		case res.Duplicate:
 			return r.duplicate(ctx, res.Seq)
 		}
-		// Fold our own commit now rather than waiting for the feed to bring it
-		// back: the caller reads its write at once, and the feed's copy is
-		// skipped by sequence.
-		r.image.apply(eventstore.Record{Seq: res.Seq, Subject: r.image.model.Subject(id), Commit: commit}, events)
+		if err := r.fold(ctx, eventstore.Record{Seq: res.Seq, Subject: r.image.model.Subject(id), Commit: commit}, events); err != nil {
+			return Result[S]{}, err
+		}
 		return Result[S]{Snapshot: r.image.Get(id), Appended: true}, nil
 	}
 	return Result[S]{}, fmt.Errorf("%w: %s after %d attempts", ErrConflict, r.image.model.Subject(id), r.maxAttempts)
+}
+
+// fold makes the new commit visible before Execute returns. A model that
+// folds only its own subjects applies it at once — the feed's copy is then
+// skipped by sequence. A model that also folds other contexts must keep stream
+// order across them, so it waits for the feed to bring the commit back.
+func (r *Runtime[S]) fold(ctx context.Context, rec eventstore.Record, events []proto.Message) error {
+	if r.image.model.Key == nil {
+		r.image.apply(rec, events)
+		return nil
+	}
+	return r.image.WaitApplied(ctx, rec.Seq)
 }
 
 // duplicate answers a retry that JetStream deduplicated: the original commit
