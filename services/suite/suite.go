@@ -21,6 +21,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/audit"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/eventstore"
@@ -28,10 +30,11 @@ import (
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/telemetry"
+	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/referral"
 )
 
-// AllServices names every service the suite can run.
+// AllServices names every service the suite can run, in start order.
 var AllServices = []string{"referral"}
 
 // Options configure a suite.
@@ -44,6 +47,12 @@ type Options struct {
 	GRPCAddr string
 	// Verifier checks callers' bearer tokens.
 	Verifier authn.Verifier
+	// Signer issues the suite's own service identity for calls between
+	// services; its tokens must pass Verifier.
+	Signer *authn.Signer
+	// ConsentAddr is where the consent service answers access checks; empty
+	// means this suite's own gRPC address.
+	ConsentAddr string
 	// Pseudonyms turns national ids into patient ids.
 	Pseudonyms *ids.Pseudonymizer
 	// Replicas of the event stream: 1 in dev, 3 in production.
@@ -66,8 +75,10 @@ type service interface {
 // Suite is a running set of services behind one gRPC server.
 type Suite struct {
 	Store    *eventstore.Store
+	Audit    *audit.Log
 	Referral *referral.Service
 
+	peers    *grpc.ClientConn
 	server   *grpc.Server
 	health   *health.Server
 	listener net.Listener
@@ -100,17 +111,44 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		return nil, err
 	}
 
-	s := &Suite{Store: store, serveErr: make(chan error, 1)}
-	var services []service
-	if slices.Contains(opts.Services, "referral") {
-		s.Referral, err = referral.New(ctx, referral.Config{
-			Store: store, Clock: opts.Clock, IDs: opts.IDs, Pseudonyms: opts.Pseudonyms, Zone: zone,
-			Logger: opts.Logger.With("service", "referral"), DeadlineInterval: opts.DeadlineInterval,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("suite: referral: %w", err)
+	auditLog, err := audit.Open(ctx, js, opts.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	s := &Suite{Store: store, Audit: auditLog, serveErr: make(chan error, 1)}
+	// Listen before building the services: they reach each other (and the
+	// consent service's access checks) over gRPC, so they need the address.
+	s.listener, err = net.Listen("tcp", opts.GRPCAddr)
+	if err != nil {
+		return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.listener.Close()
 		}
-		services = append(services, s.Referral)
+	}()
+	consentAddr := opts.ConsentAddr
+	if consentAddr == "" {
+		consentAddr = s.listener.Addr().String()
+	}
+	s.peers, err = dialPeer(consentAddr, opts)
+	if err != nil {
+		return nil, err
+	}
+	d := deps{
+		store: store, audit: auditLog, clock: opts.Clock, ids: opts.IDs, pseudonyms: opts.Pseudonyms, zone: zone,
+		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers,
+		guard: access.NewGuard(consentChecker{consentv1.NewConsentServiceClient(s.peers)}, auditLog, opts.Clock),
+	}
+	var services []service
+	build := builders()
+	for _, name := range opts.Services {
+		svc, err := build[name](ctx, s, d)
+		if err != nil {
+			return nil, fmt.Errorf("suite: %s: %w", name, err)
+		}
+		services = append(services, svc)
 	}
 
 	verifier := authn.NewCachingVerifier(opts.Verifier, time.Now, 0)
@@ -139,10 +177,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	healthpb.RegisterHealthServer(s.server, s.health)
 	reflection.Register(s.server)
 
-	s.listener, err = net.Listen("tcp", opts.GRPCAddr)
-	if err != nil {
-		return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
-	}
+	ok = true
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	for _, svc := range services {
@@ -179,14 +214,15 @@ func (s *Suite) Shutdown(ctx context.Context) {
 	}
 	s.cancel()
 	s.wg.Wait()
+	s.peers.Close()
 }
 
 func (o *Options) defaults() error {
 	if o.NATS == nil {
 		return errors.New("suite: a NATS connection is required")
 	}
-	if o.Verifier == nil || o.Pseudonyms == nil {
-		return errors.New("suite: a token verifier and a pseudonymizer are required")
+	if o.Verifier == nil || o.Pseudonyms == nil || o.Signer == nil {
+		return errors.New("suite: a token verifier, a service signer and a pseudonymizer are required")
 	}
 	if len(o.Services) == 0 {
 		o.Services = AllServices

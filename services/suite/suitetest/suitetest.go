@@ -60,7 +60,7 @@ func (e *Env) Restart() {
 		e.Client.Close()
 	}
 	s, err := suite.Start(context.Background(), suite.Options{
-		NATS: e.Conn, Verifier: e.Signer.Verifier(time.Now), Pseudonyms: e.Pseudonyms, Clock: e.Clock,
+		NATS: e.Conn, Verifier: e.Signer.Verifier(time.Now), Signer: e.Signer, Pseudonyms: e.Pseudonyms, Clock: e.Clock,
 		// The watcher is driven by the tests through CheckDeadlines.
 		DeadlineInterval: time.Hour,
 	})

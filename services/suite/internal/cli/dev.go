@@ -62,7 +62,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer shutdownTelemetry(tel, logger)
 
 	s, err := suite.Start(ctx, suite.Options{
-		NATS: nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Pseudonyms: pseudonyms,
+		NATS: nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
 		Replicas: 1, Logger: logger, Telemetry: tel,
 	})
 	if err != nil {

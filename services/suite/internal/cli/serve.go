@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	audience := fs.String("audience", envDefault("audience", authn.Audience), "expected token audience")
 	keyFile := fs.String("pseudonym-key-file", envDefault("pseudonym-key-file", ""), "file holding the patient pseudonym HMAC key (32+ bytes)")
 	signingDir := fs.String("signing-key-dir", envDefault("signing-key-dir", ""), "directory with the suite's own service-identity signing key")
+	consentAddr := fs.String("consent-addr", envDefault("consent-addr", ""), "gRPC address of the consent service when it runs elsewhere (default: this process)")
 	replicasFlag := fs.String("replicas", envDefault("stream-replicas", "3"), "event stream replicas")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -54,19 +55,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	var verifiers anyVerifier
-	if *signingDir != "" {
-		signer, err := authn.LoadOrCreateSigner(*signingDir)
-		if err != nil {
-			return err
-		}
-		verifiers = append(verifiers, signer.Verifier(time.Now))
+	if *signingDir == "" {
+		return errors.New("--signing-key-dir (STAFETT_SIGNING_KEY_DIR) is required: services call each other with the suite's own identity")
 	}
+	signer, err := authn.LoadOrCreateSigner(*signingDir)
+	if err != nil {
+		return err
+	}
+	// Users come with HelseID tokens, services with the suite's own.
+	verifiers := anyVerifier{signer.Verifier(time.Now)}
 	if *jwksURL != "" {
 		verifiers = append(verifiers, authn.NewJWKSVerifier(*jwksURL, *issuer, *audience, nil, time.Now))
-	}
-	if len(verifiers) == 0 {
-		return errors.New("need --jwks-url or --signing-key-dir to verify tokens")
 	}
 
 	nc, err := nats.Connect(*natsURL, nats.Name("stafett-serve"), nats.MaxReconnects(-1))
@@ -81,7 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer shutdownTelemetry(tel, logger)
 
 	s, err := suite.Start(ctx, suite.Options{
-		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, Verifier: verifiers,
+		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, Verifier: verifiers, Signer: signer, ConsentAddr: *consentAddr,
 		Pseudonyms: pseudonyms, Replicas: replicas, Logger: logger, Telemetry: tel,
 	})
 	if err != nil {

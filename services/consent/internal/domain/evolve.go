@@ -1,0 +1,202 @@
+package domain
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/stafett/stafett/pkg/civil"
+	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
+)
+
+// Evolve applies one event from the shared stream to a patient's state. It
+// folds the consent context's own events and the referral events that make a
+// unit part of the care team; anything else is ignored, so the memory image
+// can feed it every event that carries the patient. It copies what it
+// changes (slices.Clip before append, maps.Clone before write) so earlier
+// states held by readers never move under them.
+func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientState {
+	if s.PatientID == "" {
+		s.PatientID = c.GetPatientId()
+	}
+	switch e := event.(type) {
+	// --- consent context ---
+	case *consentv1.ConsentGranted:
+		s.Consents = append(slices.Clip(s.Consents), Consent{
+			ID: e.GetConsentId(), Grantee: GranteeFromProto(e.GetGrantee()), Categories: e.GetCategories(),
+			Purpose: e.GetPurpose(), ValidUntil: instant(e.GetValidUntil()), Method: e.GetMethod(),
+			RecordedBy: e.GetRecordedBy(), GrantedAt: instant(e.GetGrantedAt()), ChosenByPatient: e.GetChosenByPatient(),
+		})
+		s = remember(s, c, e.GetRequestId(), e.GetConsentId())
+	case *consentv1.ConsentWithdrawn:
+		s.Consents = update(s.Consents, func(x Consent) bool { return x.ID == e.GetConsentId() },
+			func(x Consent) Consent { x.WithdrawnAt = instant(e.GetWithdrawnAt()); return x })
+		s = remember(s, c, e.GetRequestId(), e.GetConsentId())
+	case *consentv1.ObjectionRecorded:
+		s.Objections = append(slices.Clip(s.Objections), Objection{
+			ID: e.GetObjectionId(), Against: TargetFromProto(e.GetAgainst()), Categories: e.GetCategories(),
+			RecordedBy: e.GetRecordedBy(), RecordedAt: instant(e.GetRecordedAt()),
+		})
+		s = remember(s, c, e.GetRequestId(), e.GetObjectionId())
+	case *consentv1.ObjectionLifted:
+		s.Objections = update(s.Objections, func(x Objection) bool { return x.ID == e.GetObjectionId() },
+			func(x Objection) Objection { x.LiftedAt = instant(e.GetLiftedAt()); return x })
+		s = remember(s, c, e.GetRequestId(), e.GetObjectionId())
+	case *consentv1.CapacityAssessed:
+		s.CapacityAssessments = append(slices.Clip(s.CapacityAssessments), CapacityAssessment{
+			ID: e.GetAssessmentId(), Domain: e.GetDomain(), HasCapacity: e.GetHasCapacity(),
+			AssessedBy: e.GetAssessedBy(), AssessedAt: instant(e.GetAssessedAt()), Note: e.GetNote(),
+		})
+		s = remember(s, c, e.GetRequestId(), e.GetAssessmentId())
+	case *consentv1.RepresentativeRegistered:
+		s.Representatives = append(slices.Clip(s.Representatives), Representative{
+			ID: e.GetRepresentativeId(), PersonID: e.GetPersonId(), Role: e.GetRole(),
+			ParentalResponsibility: e.GetParentalResponsibility(), RegisteredBy: e.GetRegisteredBy(),
+			RegisteredAt: instant(e.GetRegisteredAt()),
+		})
+		s = remember(s, c, e.GetRequestId(), e.GetRepresentativeId())
+	case *consentv1.CompulsoryCareStarted:
+		s.CompulsoryCare = append(slices.Clip(s.CompulsoryCare), CompulsoryCareEpisode{
+			ID: e.GetEpisodeId(), Kind: e.GetKind(), DecisionMaker: e.GetDecisionMaker(),
+			StartsOn: mustDate(e.GetStartsOn()), RecordedBy: e.GetRecordedBy(),
+		})
+		s = remember(s, c, e.GetRequestId(), e.GetEpisodeId())
+	case *consentv1.CompulsoryCareEnded:
+		s.CompulsoryCare = update(s.CompulsoryCare, func(x CompulsoryCareEpisode) bool { return x.ID == e.GetEpisodeId() },
+			func(x CompulsoryCareEpisode) CompulsoryCareEpisode { x.EndedOn = mustDate(e.GetEndedOn()); return x })
+		s = remember(s, c, e.GetRequestId(), e.GetEpisodeId())
+	case *consentv1.ContactAfterEndPermitted:
+		m := maps.Clone(s.ContactAfterEnd)
+		if m == nil {
+			m = map[string]time.Time{}
+		}
+		m[e.GetProfessionalId()] = instant(e.GetPermittedAt())
+		s.ContactAfterEnd = m
+		s = remember(s, c, e.GetRequestId(), e.GetProfessionalId())
+	case *consentv1.ContactAfterEndRevoked:
+		m := maps.Clone(s.ContactAfterEnd)
+		delete(m, e.GetProfessionalId())
+		s.ContactAfterEnd = m
+		s = remember(s, c, e.GetRequestId(), e.GetProfessionalId())
+	case *consentv1.EmergencyAccessOpened:
+		s.EmergencyAccesses = append(slices.Clip(s.EmergencyAccesses), EmergencyAccess{
+			ID: e.GetAccessId(), ProfessionalID: e.GetProfessionalId(), OrgNumber: e.GetOrgNumber(),
+			Reason: e.GetReason(), OpenedAt: instant(e.GetOpenedAt()), ExpiresAt: instant(e.GetExpiresAt()),
+		})
+		s = remember(s, c, e.GetRequestId(), e.GetAccessId())
+	case *consentv1.EmergencyAccessReviewed:
+		s.EmergencyAccesses = update(s.EmergencyAccesses, func(x EmergencyAccess) bool { return x.ID == e.GetAccessId() },
+			func(x EmergencyAccess) EmergencyAccess {
+				x.Reviewed, x.Justified, x.ReviewNote = true, e.GetJustified(), e.GetNote()
+				x.ReviewedBy, x.ReviewedAt = e.GetReviewedBy(), instant(e.GetReviewedAt())
+				return x
+			})
+		s = remember(s, c, e.GetRequestId(), e.GetAccessId())
+
+	// --- referral context: the receiving unit is in the care team ---
+	case *referralv1.ReferralReceived:
+		if s.PatientID == "" {
+			s.PatientID = e.GetPatientId()
+		}
+		if d := mustDate(e.GetPatientBirthDate()); !d.IsZero() {
+			s.BirthDate = d
+		}
+		u := unitOf(e.GetReceivingUnit())
+		s = putReferral(s, ReferralFact{ID: e.GetReferralId(), Unit: u, Open: true, RecordHolders: []string{u.OrgNumber}})
+	case *referralv1.ReferralAssessed:
+		if d := mustDate(e.GetPatientBirthDate()); !d.IsZero() && s.BirthDate.IsZero() {
+			s.BirthDate = d
+		}
+		if r, ok := s.Referrals[e.GetReferralId()]; ok {
+			// A granted right keeps the referral open until its pathway ends
+			// (HOOK: pathway events close it); no right closes it now.
+			r.RightGranted = e.GetRightGranted() != nil
+			r.Open = r.RightGranted
+			s = putReferral(s, r)
+		}
+	case *referralv1.ReferralForwarded:
+		if r, ok := s.Referrals[e.GetReferralId()]; ok {
+			r.Unit = unitOf(e.GetToUnit())
+			holders := slices.Clip(r.RecordHolders)
+			for _, org := range []string{e.GetFromUnit().GetOrgNumber(), r.Unit.OrgNumber} {
+				if org != "" && !slices.Contains(holders, org) {
+					holders = append(holders, org)
+				}
+			}
+			r.RecordHolders = holders
+			s = putReferral(s, r)
+		}
+	case *referralv1.ReferralWithdrawn:
+		if r, ok := s.Referrals[e.GetReferralId()]; ok {
+			r.Open = false
+			s = putReferral(s, r)
+		}
+	default:
+		// The pathway and continuity contexts fold in files of their own.
+		s = evolvePathwayFacts(s, event)
+		s = evolveContinuityFacts(s, event)
+	}
+	return s
+}
+
+func putReferral(s PatientState, r ReferralFact) PatientState {
+	m := maps.Clone(s.Referrals)
+	if m == nil {
+		m = map[string]ReferralFact{}
+	}
+	m[r.ID] = r
+	s.Referrals = m
+	return s
+}
+
+// remember records the result of a request so a retry returns it.
+func remember(s PatientState, c *eventsv1.Commit, requestID, result string) PatientState {
+	if requestID == "" {
+		return s
+	}
+	a := c.GetActor()
+	key := RequestKey(Actor{ProfessionalID: a.GetProfessionalId(), OrgNumber: a.GetOrgNumber(),
+		PatientID: a.GetPatientId(), Service: a.GetService()}, requestID)
+	m := maps.Clone(s.Requests)
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[key] = result
+	s.Requests = m
+	return s
+}
+
+// update returns a copy of xs with every element matching match replaced by
+// change(element); xs itself is untouched.
+func update[T any](xs []T, match func(T) bool, change func(T) T) []T {
+	out := slices.Clone(xs)
+	for i := range out {
+		if match(out[i]) {
+			out[i] = change(out[i])
+		}
+	}
+	return out
+}
+
+// instant reads an optional timestamp; unset is the zero time.
+func instant(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
+}
+
+// mustDate reads a date a decider wrote; an empty or malformed string is
+// the zero date rather than a panic, because a fold must never stop.
+func mustDate(s string) civil.Date {
+	d, err := civil.Parse(s)
+	if err != nil {
+		return civil.Date{}
+	}
+	return d
+}
