@@ -30,6 +30,8 @@ type Config struct {
 	Clock      clock.Clock
 	IDs        idgen.Generator
 	Pseudonyms *ids.Pseudonymizer
+	// Guard asks the consent service before a referral leaves, and logs it.
+	Guard app.Guard
 	// Zone is Europe/Oslo.
 	Zone   *time.Location
 	Logger *slog.Logger
@@ -42,10 +44,11 @@ type Config struct {
 
 // Service is a running referral service.
 type Service struct {
-	app      *app.App
-	feed     *eventstore.Subscription
-	logger   *slog.Logger
-	interval time.Duration
+	app        *app.App
+	pseudonyms *ids.Pseudonymizer
+	feed       *eventstore.Subscription
+	logger     *slog.Logger
+	interval   time.Duration
 }
 
 // New builds the service and replays the stream into its write model; it
@@ -73,18 +76,18 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			AssessmentWorkdays: 10,
 			AtRiskWorkdays:     cfg.AtRiskWorkdays,
 		},
-		Access: app.UnitAccess{},
+		Guard: cfg.Guard,
 	})
 	feed, err := image.Run(ctx, cfg.Store)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{app: a, feed: feed, logger: cfg.Logger, interval: cfg.DeadlineInterval}, nil
+	return &Service{app: a, pseudonyms: cfg.Pseudonyms, feed: feed, logger: cfg.Logger, interval: cfg.DeadlineInterval}, nil
 }
 
 // Register adds the gRPC service.
 func (s *Service) Register(r grpc.ServiceRegistrar) {
-	referralv1.RegisterReferralServiceServer(r, ports.NewServer(s.app))
+	referralv1.RegisterReferralServiceServer(r, ports.NewServer(s.app, s.pseudonyms))
 }
 
 // Scopes is the scope each RPC requires.

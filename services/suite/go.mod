@@ -31,6 +31,7 @@ require (
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/oklog/ulid/v2 v2.1.2 // indirect
 	github.com/rickar/cal/v2 v2.1.13 // indirect
+	github.com/stafett/stafett/services/consent v0.0.0
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.72.0 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
@@ -56,3 +57,5 @@ replace (
 	github.com/stafett/stafett/proto => ../../proto
 	github.com/stafett/stafett/services/referral => ../referral
 )
+
+replace github.com/stafett/stafett/services/consent => ../consent

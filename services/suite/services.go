@@ -41,13 +41,14 @@ type builder func(ctx context.Context, s *Suite, d deps) (service, error)
 // builders maps service names to their builders; one file per service.
 func builders() map[string]builder {
 	return map[string]builder{
+		"consent":  buildConsent,
 		"referral": buildReferral,
 	}
 }
 
 // serviceScopes are what the suite's own identity may do when one service
 // calls another: check access and read legal status, never more.
-var serviceScopes = []string{"consent:check"}
+var serviceScopes = []string{"consent:check", "consent:read"}
 
 // dialPeer connects to the services this suite calls, authenticating as
 // the suite itself. Transport security between services is the mesh's job

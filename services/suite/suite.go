@@ -31,11 +31,12 @@ import (
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/telemetry"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
+	"github.com/stafett/stafett/services/consent"
 	"github.com/stafett/stafett/services/referral"
 )
 
 // AllServices names every service the suite can run, in start order.
-var AllServices = []string{"referral"}
+var AllServices = []string{"consent", "referral"}
 
 // Options configure a suite.
 type Options struct {
@@ -77,6 +78,7 @@ type Suite struct {
 	Store    *eventstore.Store
 	Audit    *audit.Log
 	Referral *referral.Service
+	Consent  *consent.Service
 
 	peers    *grpc.ClientConn
 	server   *grpc.Server

@@ -7,20 +7,26 @@ import (
 	"context"
 	"strings"
 
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
+	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/referral/internal/domain"
 )
 
-// AccessPolicy decides whether an actor may read a referral. A refusal must
-// look exactly like a referral that does not exist.
-type AccessPolicy interface {
-	CanRead(ctx context.Context, actor domain.Actor, r domain.Referral) (bool, error)
+// Guard is the shared access check and access log (pkg/access): every
+// referral that leaves the service was permitted by the consent service and
+// logged first. A refusal looks exactly like a referral that does not exist.
+type Guard interface {
+	Allow(ctx context.Context, actor access.Actor, read access.Read, what string) (access.Decision, error)
+	Check(ctx context.Context, actor access.Actor, read access.Read) (access.Decision, bool, error)
+	Record(ctx context.Context, actor access.Actor, read access.Read, d access.Decision) error
 }
 
 // App is the referral service's application layer.
@@ -32,7 +38,7 @@ type App struct {
 	ids        idgen.Generator
 	pseudonyms *ids.Pseudonymizer
 	policy     domain.Policy
-	access     AccessPolicy
+	guard      Guard
 }
 
 // Deps are what the application needs from outside.
@@ -43,7 +49,7 @@ type Deps struct {
 	IDs        idgen.Generator
 	Pseudonyms *ids.Pseudonymizer
 	Policy     domain.Policy
-	Access     AccessPolicy
+	Guard      Guard
 }
 
 // New wires the application. The image must not have been fed yet: New
@@ -59,7 +65,7 @@ func New(d Deps) *App {
 		ids:        d.IDs,
 		pseudonyms: d.Pseudonyms,
 		policy:     d.Policy,
-		access:     d.Access,
+		guard:      d.Guard,
 	}
 }
 
@@ -90,14 +96,29 @@ func requestKey(org, requestID string) string {
 	return org + "/" + requestID
 }
 
-// execute runs a command on an existing referral the caller may act on.
-func (a *App) execute(ctx context.Context, actor domain.Actor, referralID, requestID string, decide decider.Decide[domain.Referral]) (domain.Referral, error) {
+// execute runs a command on an existing referral the caller may act on, and
+// returns the changed referral only as a logged read.
+func (a *App) execute(ctx context.Context, actor domain.Actor, operation, referralID, requestID string, decide decider.Decide[domain.Referral]) (domain.Referral, error) {
 	current := a.image.Get(referralID)
 	res, err := a.runtime.Execute(ctx, referralID, a.meta(actor, requestID, current.State.PatientID), decide)
 	if err != nil {
 		return domain.Referral{}, err
 	}
+	if _, err := a.guard.Allow(ctx, accessActor(actor), readOf(res.State, operation), "referral"); err != nil {
+		return domain.Referral{}, err
+	}
 	return res.State, nil
+}
+
+func accessActor(a domain.Actor) access.Actor {
+	return access.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, PatientID: a.PatientID, Role: authn.Role(a.Role), Service: a.Service}
+}
+
+func readOf(r domain.Referral, operation string) access.Read {
+	return access.Read{
+		PatientID: r.PatientID, Category: consentv1.Category_CATEGORY_REFERRAL, Service: "referral",
+		Operation: "stafett.referral.v1.ReferralService/" + operation, Resource: "referrals/" + r.ID,
+	}
 }
 
 func validateRequestID(v interface{ Add(string, string) }, requestID string) {

@@ -69,7 +69,7 @@ func (a *App) AssessReferral(ctx context.Context, in AssessReferral) (domain.Ref
 	if err := v.Err(); err != nil {
 		return domain.Referral{}, err
 	}
-	return a.execute(ctx, in.Actor, in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
+	return a.execute(ctx, in.Actor, "AssessReferral", in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
 		cmd.At = a.clock.Now()
 		return domain.DecideAssess(r, cmd, a.policy)
 	})

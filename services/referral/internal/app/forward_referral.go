@@ -28,7 +28,7 @@ func (a *App) ForwardReferral(ctx context.Context, in ForwardReferral) (domain.R
 	if err := v.Err(); err != nil {
 		return domain.Referral{}, err
 	}
-	return a.execute(ctx, in.Actor, in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
+	return a.execute(ctx, in.Actor, "ForwardReferral", in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
 		return domain.DecideForward(r, domain.Forward{By: in.Actor, To: in.To, Reason: in.Reason, At: a.clock.Now()})
 	})
 }

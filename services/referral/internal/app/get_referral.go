@@ -17,12 +17,8 @@ func (a *App) GetReferral(ctx context.Context, actor domain.Actor, referralID st
 	if !snap.Exists() {
 		return domain.Referral{}, errs.NotFound("referral")
 	}
-	ok, err := a.access.CanRead(ctx, actor, snap.State)
-	if err != nil {
+	if _, err := a.guard.Allow(ctx, accessActor(actor), readOf(snap.State, "GetReferral"), "referral"); err != nil {
 		return domain.Referral{}, err
-	}
-	if !ok {
-		return domain.Referral{}, errs.NotFound("referral")
 	}
 	return snap.State, nil
 }

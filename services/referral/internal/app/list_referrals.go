@@ -85,9 +85,13 @@ func (a *App) ListReferrals(ctx context.Context, in ListReferrals) (ReferralPage
 		return cmp.Or(x.ReceivedAt.Compare(y.ReceivedAt), strings.Compare(x.ID, y.ID))
 	})
 
+	// Each referral is its own patient's data: only those the actor may read
+	// are listed, and each listed one is logged.
 	var page ReferralPage
+	actor := accessActor(in.Actor)
 	for _, r := range matches {
-		ok, err := a.access.CanRead(ctx, in.Actor, r)
+		read := readOf(r, "ListReferrals")
+		d, ok, err := a.guard.Check(ctx, actor, read)
 		if err != nil {
 			return ReferralPage{}, err
 		}
@@ -95,9 +99,11 @@ func (a *App) ListReferrals(ctx context.Context, in ListReferrals) (ReferralPage
 			continue
 		}
 		if len(page.Referrals) == size {
-			last := page.Referrals[len(page.Referrals)-1]
-			page.NextPageToken = encodePageToken(last)
+			page.NextPageToken = encodePageToken(page.Referrals[len(page.Referrals)-1])
 			break
+		}
+		if err := a.guard.Record(ctx, actor, read, d); err != nil {
+			return ReferralPage{}, err
 		}
 		page.Referrals = append(page.Referrals, r)
 	}

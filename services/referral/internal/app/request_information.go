@@ -26,7 +26,7 @@ func (a *App) RequestInformation(ctx context.Context, in RequestInformation) (do
 	if err := v.Err(); err != nil {
 		return domain.Referral{}, err
 	}
-	return a.execute(ctx, in.Actor, in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
+	return a.execute(ctx, in.Actor, "RequestInformation", in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
 		return domain.DecideRequestInformation(r, domain.RequestInformation{By: in.Actor, What: in.What, At: a.clock.Now()})
 	})
 }

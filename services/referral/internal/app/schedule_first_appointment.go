@@ -30,7 +30,7 @@ func (a *App) ScheduleFirstAppointment(ctx context.Context, in ScheduleFirstAppo
 	if err := v.Err(); err != nil {
 		return domain.Referral{}, err
 	}
-	return a.execute(ctx, in.Actor, in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
+	return a.execute(ctx, in.Actor, "ScheduleFirstAppointment", in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
 		return domain.DecideSchedule(r, domain.Schedule{By: in.Actor, Date: date, At: a.clock.Now()}, a.policy)
 	})
 }

@@ -26,7 +26,7 @@ func (a *App) WithdrawReferral(ctx context.Context, in WithdrawReferral) (domain
 	if err := v.Err(); err != nil {
 		return domain.Referral{}, err
 	}
-	return a.execute(ctx, in.Actor, in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
+	return a.execute(ctx, in.Actor, "WithdrawReferral", in.ReferralID, in.RequestID, func(r domain.Referral) ([]proto.Message, error) {
 		return domain.DecideWithdraw(r, domain.Withdraw{By: in.Actor, Reason: in.Reason, At: a.clock.Now()})
 	})
 }

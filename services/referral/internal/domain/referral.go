@@ -21,8 +21,10 @@ type Unit struct {
 type Actor struct {
 	ProfessionalID string
 	OrgNumber      string
-	Role           string
-	Service        string
+	// PatientID is set when the patient acts for themself.
+	PatientID string
+	Role      string
+	Service   string
 }
 
 // Assessment is a recorded rights assessment.

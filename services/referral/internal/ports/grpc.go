@@ -8,8 +8,10 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/referral/internal/app"
@@ -19,11 +21,14 @@ import (
 // Server implements stafett.referral.v1.ReferralService.
 type Server struct {
 	referralv1.UnimplementedReferralServiceServer
-	app *app.App
+	app        *app.App
+	pseudonyms *ids.Pseudonymizer
 }
 
 // NewServer returns the gRPC server for the application.
-func NewServer(a *app.App) *Server { return &Server{app: a} }
+func NewServer(a *app.App, pseudonyms *ids.Pseudonymizer) *Server {
+	return &Server{app: a, pseudonyms: pseudonyms}
+}
 
 // Scopes is the scope each RPC needs.
 func Scopes() authn.Policy {
@@ -41,18 +46,19 @@ func Scopes() authn.Policy {
 	}
 }
 
-func actor(ctx context.Context) (domain.Actor, error) {
+func (s *Server) actor(ctx context.Context) (domain.Actor, error) {
 	p, ok := authn.FromContext(ctx)
 	if !ok {
 		// The authentication interceptor always runs first; reaching here
 		// without a principal is a wiring fault, not the caller's.
 		return domain.Actor{}, errs.Permission("no authenticated caller")
 	}
-	return domain.Actor{ProfessionalID: p.ProfessionalID, OrgNumber: p.OrgNumber, Role: string(p.Role), Service: p.Service}, nil
+	a := access.ActorOf(p, s.pseudonyms)
+	return domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, PatientID: a.PatientID, Role: string(p.Role), Service: p.Service}, nil
 }
 
 func (s *Server) ReceiveReferral(ctx context.Context, req *referralv1.ReceiveReferralRequest) (*referralv1.ReceiveReferralResponse, error) {
-	a, err := actor(ctx)
+	a, err := s.actor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +90,7 @@ func (s *Server) ReceiveReferral(ctx context.Context, req *referralv1.ReceiveRef
 }
 
 func (s *Server) RequestInformation(ctx context.Context, req *referralv1.RequestInformationRequest) (*referralv1.RequestInformationResponse, error) {
-	a, err := actor(ctx)
+	a, err := s.actor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +102,7 @@ func (s *Server) RequestInformation(ctx context.Context, req *referralv1.Request
 }
 
 func (s *Server) AssessReferral(ctx context.Context, req *referralv1.AssessReferralRequest) (*referralv1.AssessReferralResponse, error) {
-	a, err := actor(ctx)
+	a, err := s.actor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +121,7 @@ func (s *Server) AssessReferral(ctx context.Context, req *referralv1.AssessRefer
 }
 
 func (s *Server) ForwardReferral(ctx context.Context, req *referralv1.ForwardReferralRequest) (*referralv1.ForwardReferralResponse, error) {
-	a, err := actor(ctx)
+	a, err := s.actor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +133,7 @@ func (s *Server) ForwardReferral(ctx context.Context, req *referralv1.ForwardRef
 }
 
 func (s *Server) WithdrawReferral(ctx context.Context, req *referralv1.WithdrawReferralRequest) (*referralv1.WithdrawReferralResponse, error) {
-	a, err := actor(ctx)
+	a, err := s.actor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +145,7 @@ func (s *Server) WithdrawReferral(ctx context.Context, req *referralv1.WithdrawR
 }
 
 func (s *Server) ScheduleFirstAppointment(ctx context.Context, req *referralv1.ScheduleFirstAppointmentRequest) (*referralv1.ScheduleFirstAppointmentResponse, error) {
-	a, err := actor(ctx)
+	a, err := s.actor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +157,7 @@ func (s *Server) ScheduleFirstAppointment(ctx context.Context, req *referralv1.S
 }
 
 func (s *Server) GetReferral(ctx context.Context, req *referralv1.GetReferralRequest) (*referralv1.GetReferralResponse, error) {
-	a, err := actor(ctx)
+	a, err := s.actor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +169,7 @@ func (s *Server) GetReferral(ctx context.Context, req *referralv1.GetReferralReq
 }
 
 func (s *Server) ListReferrals(ctx context.Context, req *referralv1.ListReferralsRequest) (*referralv1.ListReferralsResponse, error) {
-	a, err := actor(ctx)
+	a, err := s.actor(ctx)
 	if err != nil {
 		return nil, err
 	}
