@@ -80,6 +80,39 @@ func (e *Env) Restart() {
 	})
 }
 
+// StartPeer runs a second suite on the same stream, as another process
+// would: only the named services, calling the consent service at consentAddr
+// (empty: its own). It is shut down when the test ends.
+func (e *Env) StartPeer(services []string, consentAddr string) (*suite.Suite, *grpc.ClientConn) {
+	e.T.Helper()
+	s, err := suite.Start(context.Background(), suite.Options{
+		NATS: e.Conn, Services: services, ConsentAddr: consentAddr, Verifier: e.Signer.Verifier(time.Now), Signer: e.Signer,
+		Pseudonyms: e.Pseudonyms, Clock: e.Clock, DeadlineInterval: time.Hour,
+	})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	cc, err := grpc.NewClient(s.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.T.Cleanup(func() {
+		s.Shutdown(context.Background())
+		cc.Close()
+	})
+	return s, cc
+}
+
+// PatientID is the pseudonym of a national id.
+func (e *Env) PatientID(nationalID string) string {
+	e.T.Helper()
+	nid, err := ids.ParseNationalID(nationalID)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return e.Pseudonyms.PatientID(nid)
+}
+
 // Token mints a token for spec, valid for an hour of real time.
 func (e *Env) Token(spec authn.TokenSpec) string {
 	e.T.Helper()

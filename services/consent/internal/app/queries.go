@@ -205,4 +205,3 @@ func paginate[T any](all []T, from, size int) paged[T] {
 	}
 	return p
 }
-

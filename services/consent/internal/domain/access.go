@@ -103,12 +103,15 @@ func CheckAccess(s PatientState, req AccessRequest) AccessDecision {
 	if inTeam && !objected(s, a, req.Category) {
 		return permit(consentv1.Basis_BASIS_CARE_TEAM)
 	}
-	// The unit keeps its own record of a referral it received, also after the
-	// referral closed or moved on; an objection stops sharing, it cannot take
-	// back what the unit was sent.
+	// The unit keeps its own record of a referral it received after the
+	// referral closed there or moved on. While the referral is open at the
+	// unit, its access is the care team's (§25), which an objection overrides.
+	// The referral service still checks that the record asked for is one the
+	// unit held: this basis opens that record, not the patient's others.
 	if req.Category == consentv1.Category_CATEGORY_REFERRAL && a.org != "" {
 		for _, r := range s.Referrals {
-			if slices.Contains(r.RecordHolders, a.org) {
+			openHere := r.Open && r.Unit.OrgNumber == a.org
+			if slices.Contains(r.RecordHolders, a.org) && !openHere {
 				return permit(consentv1.Basis_BASIS_RECORD_HOLDER)
 			}
 		}

@@ -124,7 +124,9 @@ func TestObjectionOverridesCareTeamSharing(t *testing.T) {
 			objectionAgainstProfessional("o1", clinicianHPR, catPathway)}, actor: clinicianHPR, org: unitOrg, cat: catPathway},
 		{name: "a consent naming the professional still applies", given: []proto.Message{r, consentTo("c1", toProfessional(clinicianHPR), time.Time{}, catPathway),
 			objectionAgainstProfessional("o1", clinicianHPR, catPathway)}, actor: clinicianHPR, org: unitOrg, cat: catPathway, permit: true, basis: basisConsent, consent: "c1"},
-		{name: "the unit keeps its own referral record despite an objection", given: []proto.Message{r, objectionAgainstUnit("o1", unitOrg, catAll)},
+		{name: "while the referral is open an objection takes the unit's access to it", given: []proto.Message{r, objectionAgainstUnit("o1", unitOrg, catAll)},
+			actor: clinicianHPR, org: unitOrg, cat: catReferral},
+		{name: "once closed the unit keeps its own referral record despite an objection", given: []proto.Message{r, objectionAgainstUnit("o1", unitOrg, catAll), withdrawn("r1")},
 			actor: clinicianHPR, org: unitOrg, cat: catReferral, permit: true, basis: basisRecorder},
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
+	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
@@ -24,7 +25,6 @@ import (
 // referral that leaves the service was permitted by the consent service and
 // logged first. A refusal looks exactly like a referral that does not exist.
 type Guard interface {
-	Allow(ctx context.Context, actor access.Actor, read access.Read, what string) (access.Decision, error)
 	Check(ctx context.Context, actor access.Actor, read access.Read) (access.Decision, bool, error)
 	Record(ctx context.Context, actor access.Actor, read access.Read, d access.Decision) error
 }
@@ -104,10 +104,38 @@ func (a *App) execute(ctx context.Context, actor domain.Actor, operation, referr
 	if err != nil {
 		return domain.Referral{}, err
 	}
-	if _, err := a.guard.Allow(ctx, accessActor(actor), readOf(res.State, operation), "referral"); err != nil {
+	if err := a.reveal(ctx, actor, res.State, operation); err != nil {
 		return domain.Referral{}, err
 	}
 	return res.State, nil
+}
+
+// reveal lets a referral leave the service: the consent service must permit
+// the read and the access log must hold it first. Holding a record opens
+// only the record held, not the patient's other referrals.
+func (a *App) reveal(ctx context.Context, actor domain.Actor, r domain.Referral, operation string) error {
+	ok, err := a.tryReveal(ctx, actor, r, operation)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.NotFound("referral")
+	}
+	return nil
+}
+
+// tryReveal is reveal for listings, where a refusal just leaves the
+// referral out.
+func (a *App) tryReveal(ctx context.Context, actor domain.Actor, r domain.Referral, operation string) (bool, error) {
+	who, read := accessActor(actor), readOf(r, operation)
+	d, ok, err := a.guard.Check(ctx, who, read)
+	if err != nil || !ok {
+		return false, err
+	}
+	if d.Basis == consentv1.Basis_BASIS_RECORD_HOLDER && !r.HeldBy(actor.OrgNumber) {
+		return false, nil
+	}
+	return true, a.guard.Record(ctx, who, read, d)
 }
 
 func accessActor(a domain.Actor) access.Actor {

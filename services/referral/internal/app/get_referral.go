@@ -17,7 +17,7 @@ func (a *App) GetReferral(ctx context.Context, actor domain.Actor, referralID st
 	if !snap.Exists() {
 		return domain.Referral{}, errs.NotFound("referral")
 	}
-	if _, err := a.guard.Allow(ctx, accessActor(actor), readOf(snap.State, "GetReferral"), "referral"); err != nil {
+	if err := a.reveal(ctx, actor, snap.State, "GetReferral"); err != nil {
 		return domain.Referral{}, err
 	}
 	return snap.State, nil

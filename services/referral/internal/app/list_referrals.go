@@ -88,24 +88,18 @@ func (a *App) ListReferrals(ctx context.Context, in ListReferrals) (ReferralPage
 	// Each referral is its own patient's data: only those the actor may read
 	// are listed, and each listed one is logged.
 	var page ReferralPage
-	actor := accessActor(in.Actor)
 	for _, r := range matches {
-		read := readOf(r, "ListReferrals")
-		d, ok, err := a.guard.Check(ctx, actor, read)
-		if err != nil {
-			return ReferralPage{}, err
-		}
-		if !ok {
-			continue
-		}
 		if len(page.Referrals) == size {
 			page.NextPageToken = encodePageToken(page.Referrals[len(page.Referrals)-1])
 			break
 		}
-		if err := a.guard.Record(ctx, actor, read, d); err != nil {
+		ok, err := a.tryReveal(ctx, in.Actor, r, "ListReferrals")
+		if err != nil {
 			return ReferralPage{}, err
 		}
-		page.Referrals = append(page.Referrals, r)
+		if ok {
+			page.Referrals = append(page.Referrals, r)
+		}
 	}
 	return page, nil
 }
