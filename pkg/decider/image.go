@@ -151,12 +151,25 @@ func (im *Image[S]) Len() int {
 // record at or below the aggregate's last applied sequence is ignored, which
 // makes redelivery and the runtime's own early apply harmless.
 func (im *Image[S]) Apply(rec eventstore.Record) error {
+	if im.seen(rec) {
+		// Usually our own commit coming back from the feed: skip the decode.
+		return nil
+	}
 	events, err := eventstore.DecodeEvents(rec.Commit)
 	if err != nil {
 		return err
 	}
 	im.apply(rec, events)
 	return nil
+}
+
+// seen reports whether rec was already folded into its aggregate.
+func (im *Image[S]) seen(rec eventstore.Record) bool {
+	id := im.model.key(rec.Commit)
+	im.mu.RLock()
+	snap, ok := im.entries[id]
+	im.mu.RUnlock()
+	return ok && (rec.Seq <= snap.folded || (im.model.owns(rec.Subject) && rec.Seq <= snap.Seq))
 }
 
 // apply folds a record whose events are already decoded.

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/natsembed"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/suite/suitetest"
@@ -28,8 +29,16 @@ const benchConcurrency = 16
 // the ceiling: raw JetStream publishes of a commit of the same size with the
 // same concurrency headers, in the same run and on the same server. The ratio
 // is what counts; absolute numbers depend on the machine.
+//
+// The sync_always variant fsyncs every write before acknowledging it, the
+// setting deploy/README.md discusses for single-node durability.
 func BenchmarkReceiveReferralAgainstRawJetStream(b *testing.B) {
-	env := suitetest.Start(b)
+	b.Run("default", func(b *testing.B) { benchReceive(b, natsembed.Options{}) })
+	b.Run("sync_always", func(b *testing.B) { benchReceive(b, natsembed.Options{SyncAlways: true}) })
+}
+
+func benchReceive(b *testing.B, opts natsembed.Options) {
+	env := suitetest.StartWith(b, opts)
 	js, err := jetstream.New(env.Conn)
 	if err != nil {
 		b.Fatal(err)
@@ -46,8 +55,11 @@ func BenchmarkReceiveReferralAgainstRawJetStream(b *testing.B) {
 		_, err := js.PublishMsg(b.Context(), msg, jetstream.WithMsgID(id), jetstream.WithExpectLastSequencePerSubject(0))
 		return err
 	})
+	patients := syntheticNationalIDs(b.N)
 	suite := measure(b.N, func(i int) error {
-		_, err := c.ReceiveReferral(ctx, receiveRequest(fmt.Sprintf("bench-%d-%d", run.Load(), i)))
+		req := receiveRequest(fmt.Sprintf("bench-%d-%d", run.Load(), i))
+		req.PatientNationalId = patients[i]
+		_, err := c.ReceiveReferral(ctx, req)
 		return err
 	})
 	run.Add(1)
@@ -61,6 +73,45 @@ func BenchmarkReceiveReferralAgainstRawJetStream(b *testing.B) {
 	b.ReportMetric(float64(raw.percentile(99).Microseconds()), "raw_p99_µs")
 	b.ReportMetric(float64(suite.percentile(50).Microseconds()), "suite_p50_µs")
 	b.ReportMetric(float64(suite.percentile(99).Microseconds()), "suite_p99_µs")
+}
+
+// syntheticNationalIDs makes n distinct valid national ids, so each referral
+// is a different patient as in real traffic.
+func syntheticNationalIDs(n int) []string {
+	out := make([]string, 0, n)
+	for day := 0; len(out) < n; day++ {
+		birth := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, day)
+		for individual := 100; individual < 500 && len(out) < n; individual += 7 {
+			if id, ok := withCheckDigits(fmt.Sprintf("%02d%02d%02d%03d", birth.Day(), birth.Month(), birth.Year()%100, individual)); ok {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+func withCheckDigits(nine string) (string, bool) {
+	digit := func(weights []int, s string) (int, bool) {
+		sum := 0
+		for i, w := range weights {
+			sum += w * int(s[i]-'0')
+		}
+		k := 11 - sum%11
+		if k == 11 {
+			k = 0
+		}
+		return k, k != 10
+	}
+	k1, ok := digit([]int{3, 7, 6, 1, 8, 9, 4, 5, 2}, nine)
+	if !ok {
+		return "", false
+	}
+	ten := nine + string(rune('0'+k1))
+	k2, ok := digit([]int{5, 4, 3, 2, 7, 6, 5, 4, 3, 2}, ten)
+	if !ok {
+		return "", false
+	}
+	return ten + string(rune('0'+k2)), true
 }
 
 type measurement struct {

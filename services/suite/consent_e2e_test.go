@@ -260,3 +260,43 @@ func TestReadsFailRatherThanGoUnloggedWhenTheAccessLogIsDown(t *testing.T) {
 		t.Fatalf("read without an access log: %v, want UNAVAILABLE", st)
 	}
 }
+
+func TestAPatientReachesOnlyTheirOwnData(t *testing.T) {
+	env := suitetest.Start(t)
+	mine := receive(t, env, "mine")
+	otherReq := receiveRequest("theirs")
+	otherReq.PatientNationalId = "24050650088"
+	res, err := client(env).ReceiveReferral(env.As(t.Context(), integration(senderOrg)), otherReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := res.GetReferral()
+	me := patient(patientNID)
+	if st := getAs(t, env, me, mine.GetReferralId()); st.Code() != codes.OK {
+		t.Fatalf("own referral: %v", st)
+	}
+	if st := getAs(t, env, me, theirs.GetReferralId()); st.Code() != codes.NotFound {
+		t.Fatalf("another patient's referral: %v", st)
+	}
+	c := consentClient(env)
+	if _, err := c.ListAccessLog(env.As(t.Context(), me), &consentv1.ListAccessLogRequest{PatientId: theirs.GetPatientId()}); status.Code(err) != codes.NotFound {
+		t.Fatalf("another patient's access log: %v", err)
+	}
+	_, err = c.GrantConsent(env.As(t.Context(), me), &consentv1.GrantConsentRequest{
+		RequestId: "g", PatientId: theirs.GetPatientId(),
+		Grantee:    &consentv1.Grantee{Grantee: &consentv1.Grantee_ProfessionalId{ProfessionalId: "hpr:" + grantedHPR}},
+		Categories: []consentv1.Category{consentv1.Category_CATEGORY_ALL}, Purpose: consentv1.Purpose_PURPOSE_TREATMENT,
+	})
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("consenting for another patient: %v", err)
+	}
+	if _, err := c.PermitContactAfterEnd(env.As(t.Context(), me), &consentv1.PermitContactAfterEndRequest{
+		RequestId: "p", PatientId: mine.GetPatientId(), ProfessionalId: "hpr:" + colleagueHPR,
+	}); err != nil {
+		t.Fatalf("permitting contact after end for oneself: %v", err)
+	}
+	resolved, err := c.ResolvePatient(env.As(t.Context(), me), &consentv1.ResolvePatientRequest{NationalId: patientNID})
+	if err != nil || resolved.GetPatientId() != mine.GetPatientId() {
+		t.Fatalf("resolve: %v %v", resolved, err)
+	}
+}

@@ -8,7 +8,7 @@ import (
 
 func buildReferral(ctx context.Context, s *Suite, d deps) (service, error) {
 	svc, err := referral.New(ctx, referral.Config{
-		Store: d.store, Clock: d.clock, IDs: d.ids, Pseudonyms: d.pseudonyms, Zone: d.zone,
+		Store: d.store, Guard: d.guard, Clock: d.clock, IDs: d.ids, Pseudonyms: d.pseudonyms, Zone: d.zone,
 		Logger: d.logger.With("service", "referral"), DeadlineInterval: d.deadlineInterval,
 	})
 	if err != nil {

@@ -43,6 +43,7 @@ func builders() map[string]builder {
 	return map[string]builder{
 		"consent":  buildConsent,
 		"referral": buildReferral,
+		"pathway":  buildPathway,
 	}
 }
 

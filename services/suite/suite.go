@@ -32,11 +32,12 @@ import (
 	"github.com/stafett/stafett/pkg/telemetry"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent"
+	"github.com/stafett/stafett/services/pathway"
 	"github.com/stafett/stafett/services/referral"
 )
 
 // AllServices names every service the suite can run, in start order.
-var AllServices = []string{"consent", "referral"}
+var AllServices = []string{"consent", "referral", "pathway"}
 
 // Options configure a suite.
 type Options struct {
@@ -79,6 +80,7 @@ type Suite struct {
 	Audit    *audit.Log
 	Referral *referral.Service
 	Consent  *consent.Service
+	Pathway  *pathway.Service
 
 	peers    *grpc.ClientConn
 	server   *grpc.Server

@@ -13,7 +13,14 @@ import (
 // Server starts an embedded JetStream server for the duration of t.
 func Server(tb testing.TB) *natsembed.Server {
 	tb.Helper()
-	srv, err := natsembed.Start(natsembed.Options{StoreDir: tb.TempDir()})
+	return ServerWith(tb, natsembed.Options{})
+}
+
+// ServerWith starts a server with opts; StoreDir and Addr are the test's own.
+func ServerWith(tb testing.TB, opts natsembed.Options) *natsembed.Server {
+	tb.Helper()
+	opts.StoreDir, opts.Addr = tb.TempDir(), ""
+	srv, err := natsembed.Start(opts)
 	if err != nil {
 		tb.Fatalf("start embedded nats: %v", err)
 	}
@@ -24,7 +31,13 @@ func Server(tb testing.TB) *natsembed.Server {
 // Conn starts a server and returns a connection to it, both closed when t ends.
 func Conn(tb testing.TB) (*natsembed.Server, *nats.Conn) {
 	tb.Helper()
-	srv := Server(tb)
+	return ConnWith(tb, natsembed.Options{})
+}
+
+// ConnWith is Conn with server options.
+func ConnWith(tb testing.TB, opts natsembed.Options) (*natsembed.Server, *nats.Conn) {
+	tb.Helper()
+	srv := ServerWith(tb, opts)
 	nc, err := srv.Connect(tb.Name())
 	if err != nil {
 		tb.Fatalf("connect: %v", err)

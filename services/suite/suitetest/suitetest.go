@@ -36,7 +36,14 @@ type Env struct {
 // Start runs the suite against a fresh embedded JetStream.
 func Start(tb testing.TB) *Env {
 	tb.Helper()
-	srv, nc := natstest.Conn(tb)
+	return StartWith(tb, natsembed.Options{})
+}
+
+// StartWith runs the suite against an embedded JetStream with opts (e.g.
+// SyncAlways, to measure what fsyncing every commit costs).
+func StartWith(tb testing.TB, opts natsembed.Options) *Env {
+	tb.Helper()
+	srv, nc := natstest.ConnWith(tb, opts)
 	signer, err := authn.LoadOrCreateSigner(tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)
