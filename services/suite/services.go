@@ -43,7 +43,6 @@ func builders() map[string]builder {
 	return map[string]builder{
 		"consent":  buildConsent,
 		"referral": buildReferral,
-		"pathway":  buildPathway,
 	}
 }
 

@@ -32,12 +32,11 @@ import (
 	"github.com/stafett/stafett/pkg/telemetry"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent"
-	"github.com/stafett/stafett/services/pathway"
 	"github.com/stafett/stafett/services/referral"
 )
 
 // AllServices names every service the suite can run, in start order.
-var AllServices = []string{"consent", "referral", "pathway"}
+var AllServices = []string{"consent", "referral"}
 
 // Options configure a suite.
 type Options struct {
@@ -80,7 +79,6 @@ type Suite struct {
 	Audit    *audit.Log
 	Referral *referral.Service
 	Consent  *consent.Service
-	Pathway  *pathway.Service
 
 	peers    *grpc.ClientConn
 	server   *grpc.Server
