@@ -34,7 +34,7 @@ generate: tools
 
 ## check-generated: fail when committed generated code differs from a fresh run
 check-generated: tools
-	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	buf generate -o "$$tmp"; \
 	diff <(cd "$$tmp/proto" && find . -name '*.pb.go' | sort) <(cd proto && find . -name '*.pb.go' | sort) \
 	  || { echo "generated files differ from proto sources: run make generate"; exit 1; }; \
