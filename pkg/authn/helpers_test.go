@@ -10,33 +10,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/stafett/stafett/pkg/clock"
 )
 
-// fakeClock is the injected clock; tests move it instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock is the injected clock; tests move it instead of sleeping.
+func newFakeClock() *clock.Fake {
+	return clock.NewFake(time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC))
 }
 
 func newTestSigner(t *testing.T) *Signer {

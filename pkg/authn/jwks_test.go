@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/stafett/stafett/pkg/clock"
 )
 
 // issuerStub plays HelseID's JWKS endpoint: it serves whatever document the
@@ -59,7 +61,7 @@ func (is *issuerStub) breakDown() {
 	is.broken = true
 }
 
-func (is *issuerStub) verifier(clk *fakeClock) *JWKSVerifier {
+func (is *issuerStub) verifier(clk *clock.Fake) *JWKSVerifier {
 	return NewJWKSVerifier(is.srv.URL, DevIssuer, Audience, is.srv.Client(), clk.Now)
 }
 

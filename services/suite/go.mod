@@ -32,6 +32,8 @@ require (
 	github.com/oklog/ulid/v2 v2.1.2 // indirect
 	github.com/rickar/cal/v2 v2.1.13 // indirect
 	github.com/stafett/stafett/services/consent v0.0.0
+	github.com/stafett/stafett/services/continuity v0.0.0
+	github.com/stafett/stafett/services/pathway v0.0.0
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.72.0 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
@@ -59,3 +61,7 @@ replace (
 )
 
 replace github.com/stafett/stafett/services/consent => ../consent
+
+replace github.com/stafett/stafett/services/pathway => ../pathway
+
+replace github.com/stafett/stafett/services/continuity => ../continuity

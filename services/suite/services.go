@@ -41,14 +41,19 @@ type builder func(ctx context.Context, s *Suite, d deps) (service, error)
 // builders maps service names to their builders; one file per service.
 func builders() map[string]builder {
 	return map[string]builder{
-		"consent":  buildConsent,
-		"referral": buildReferral,
+		"consent":    buildConsent,
+		"referral":   buildReferral,
+		"pathway":    buildPathway,
+		"continuity": buildContinuity,
 	}
 }
 
 // serviceScopes are what the suite's own identity may do when one service
-// calls another: check access and read legal status, never more.
-var serviceScopes = []string{"consent:check", "consent:read"}
+// calls another: check access, read legal status, and record in the consent
+// service a choice the patient made in another service. Every such write
+// names the end user it is for and passes the same rules as if they had
+// made it there themselves.
+var serviceScopes = []string{"consent:check", "consent:read", "consent:write"}
 
 // dialPeer connects to the services this suite calls, authenticating as
 // the suite itself. Transport security between services is the mesh's job

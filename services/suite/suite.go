@@ -32,11 +32,13 @@ import (
 	"github.com/stafett/stafett/pkg/telemetry"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent"
+	"github.com/stafett/stafett/services/continuity"
+	"github.com/stafett/stafett/services/pathway"
 	"github.com/stafett/stafett/services/referral"
 )
 
 // AllServices names every service the suite can run, in start order.
-var AllServices = []string{"consent", "referral"}
+var AllServices = []string{"consent", "referral", "pathway", "continuity"}
 
 // Options configure a suite.
 type Options struct {
@@ -75,10 +77,12 @@ type service interface {
 
 // Suite is a running set of services behind one gRPC server.
 type Suite struct {
-	Store    *eventstore.Store
-	Audit    *audit.Log
-	Referral *referral.Service
-	Consent  *consent.Service
+	Store      *eventstore.Store
+	Audit      *audit.Log
+	Referral   *referral.Service
+	Consent    *consent.Service
+	Pathway    *pathway.Service
+	Continuity *continuity.Service
 
 	peers    *grpc.ClientConn
 	server   *grpc.Server

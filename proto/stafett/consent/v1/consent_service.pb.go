@@ -7,6 +7,7 @@
 package consentv1
 
 import (
+	v1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -127,8 +128,12 @@ type GrantConsentRequest struct {
 	Method ConsentMethod `protobuf:"varint,7,opt,name=method,proto3,enum=stafett.consent.v1.ConsentMethod" json:"method,omitempty"`
 	// True when a professional records the patient's own choice.
 	ChosenByPatient bool `protobuf:"varint,8,opt,name=chosen_by_patient,json=chosenByPatient,proto3" json:"chosen_by_patient,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The patient (or professional) a service records this for. Honoured only
+	// when the caller is a service identity: another service (continuity)
+	// passing on a choice the patient made there.
+	OnBehalfOf    *v1.Actor `protobuf:"bytes,9,opt,name=on_behalf_of,json=onBehalfOf,proto3" json:"on_behalf_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GrantConsentRequest) Reset() {
@@ -217,6 +222,13 @@ func (x *GrantConsentRequest) GetChosenByPatient() bool {
 	return false
 }
 
+func (x *GrantConsentRequest) GetOnBehalfOf() *v1.Actor {
+	if x != nil {
+		return x.OnBehalfOf
+	}
+	return nil
+}
+
 // GrantConsentResponse names the new consent.
 type GrantConsentResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -264,10 +276,14 @@ func (x *GrantConsentResponse) GetConsentId() string {
 
 // WithdrawConsentRequest withdraws a consent.
 type WithdrawConsentRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	PatientId     string                 `protobuf:"bytes,2,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
-	ConsentId     string                 `protobuf:"bytes,3,opt,name=consent_id,json=consentId,proto3" json:"consent_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	PatientId string                 `protobuf:"bytes,2,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
+	ConsentId string                 `protobuf:"bytes,3,opt,name=consent_id,json=consentId,proto3" json:"consent_id,omitempty"`
+	// The patient (or professional) a service records this for. Honoured only
+	// when the caller is a service identity: another service (continuity)
+	// passing on a choice the patient made there.
+	OnBehalfOf    *v1.Actor `protobuf:"bytes,4,opt,name=on_behalf_of,json=onBehalfOf,proto3" json:"on_behalf_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -323,6 +339,13 @@ func (x *WithdrawConsentRequest) GetConsentId() string {
 	return ""
 }
 
+func (x *WithdrawConsentRequest) GetOnBehalfOf() *v1.Actor {
+	if x != nil {
+		return x.OnBehalfOf
+	}
+	return nil
+}
+
 // WithdrawConsentResponse is empty.
 type WithdrawConsentResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -362,11 +385,15 @@ func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
 
 // RecordObjectionRequest records an objection.
 type RecordObjectionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	PatientId     string                 `protobuf:"bytes,2,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
-	Against       *ObjectionTarget       `protobuf:"bytes,3,opt,name=against,proto3" json:"against,omitempty"`
-	Categories    []Category             `protobuf:"varint,4,rep,packed,name=categories,proto3,enum=stafett.consent.v1.Category" json:"categories,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	PatientId  string                 `protobuf:"bytes,2,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
+	Against    *ObjectionTarget       `protobuf:"bytes,3,opt,name=against,proto3" json:"against,omitempty"`
+	Categories []Category             `protobuf:"varint,4,rep,packed,name=categories,proto3,enum=stafett.consent.v1.Category" json:"categories,omitempty"`
+	// The patient (or professional) a service records this for. Honoured only
+	// when the caller is a service identity: another service (continuity)
+	// passing on a choice the patient made there.
+	OnBehalfOf    *v1.Actor `protobuf:"bytes,5,opt,name=on_behalf_of,json=onBehalfOf,proto3" json:"on_behalf_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -429,6 +456,13 @@ func (x *RecordObjectionRequest) GetCategories() []Category {
 	return nil
 }
 
+func (x *RecordObjectionRequest) GetOnBehalfOf() *v1.Actor {
+	if x != nil {
+		return x.OnBehalfOf
+	}
+	return nil
+}
+
 // RecordObjectionResponse names the new objection.
 type RecordObjectionResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -476,10 +510,14 @@ func (x *RecordObjectionResponse) GetObjectionId() string {
 
 // LiftObjectionRequest lifts an objection.
 type LiftObjectionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	PatientId     string                 `protobuf:"bytes,2,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
-	ObjectionId   string                 `protobuf:"bytes,3,opt,name=objection_id,json=objectionId,proto3" json:"objection_id,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RequestId   string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	PatientId   string                 `protobuf:"bytes,2,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
+	ObjectionId string                 `protobuf:"bytes,3,opt,name=objection_id,json=objectionId,proto3" json:"objection_id,omitempty"`
+	// The patient (or professional) a service records this for. Honoured only
+	// when the caller is a service identity: another service (continuity)
+	// passing on a choice the patient made there.
+	OnBehalfOf    *v1.Actor `protobuf:"bytes,4,opt,name=on_behalf_of,json=onBehalfOf,proto3" json:"on_behalf_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -533,6 +571,13 @@ func (x *LiftObjectionRequest) GetObjectionId() string {
 		return x.ObjectionId
 	}
 	return ""
+}
+
+func (x *LiftObjectionRequest) GetOnBehalfOf() *v1.Actor {
+	if x != nil {
+		return x.OnBehalfOf
+	}
+	return nil
 }
 
 // LiftObjectionResponse is empty.
@@ -1054,8 +1099,12 @@ type PermitContactAfterEndRequest struct {
 	RequestId      string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	PatientId      string                 `protobuf:"bytes,2,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
 	ProfessionalId string                 `protobuf:"bytes,3,opt,name=professional_id,json=professionalId,proto3" json:"professional_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The patient (or professional) a service records this for. Honoured only
+	// when the caller is a service identity: another service (continuity)
+	// passing on a choice the patient made there.
+	OnBehalfOf    *v1.Actor `protobuf:"bytes,4,opt,name=on_behalf_of,json=onBehalfOf,proto3" json:"on_behalf_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PermitContactAfterEndRequest) Reset() {
@@ -1109,6 +1158,13 @@ func (x *PermitContactAfterEndRequest) GetProfessionalId() string {
 	return ""
 }
 
+func (x *PermitContactAfterEndRequest) GetOnBehalfOf() *v1.Actor {
+	if x != nil {
+		return x.OnBehalfOf
+	}
+	return nil
+}
+
 // PermitContactAfterEndResponse is empty.
 type PermitContactAfterEndResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1152,8 +1208,12 @@ type RevokeContactAfterEndRequest struct {
 	RequestId      string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	PatientId      string                 `protobuf:"bytes,2,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
 	ProfessionalId string                 `protobuf:"bytes,3,opt,name=professional_id,json=professionalId,proto3" json:"professional_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The patient (or professional) a service records this for. Honoured only
+	// when the caller is a service identity: another service (continuity)
+	// passing on a choice the patient made there.
+	OnBehalfOf    *v1.Actor `protobuf:"bytes,4,opt,name=on_behalf_of,json=onBehalfOf,proto3" json:"on_behalf_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RevokeContactAfterEndRequest) Reset() {
@@ -1205,6 +1265,13 @@ func (x *RevokeContactAfterEndRequest) GetProfessionalId() string {
 		return x.ProfessionalId
 	}
 	return ""
+}
+
+func (x *RevokeContactAfterEndRequest) GetOnBehalfOf() *v1.Actor {
+	if x != nil {
+		return x.OnBehalfOf
+	}
+	return nil
 }
 
 // RevokeContactAfterEndResponse is empty.
@@ -2086,13 +2153,13 @@ var File_stafett_consent_v1_consent_service_proto protoreflect.FileDescriptor
 
 const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"\n" +
-	"(stafett/consent/v1/consent_service.proto\x12\x12stafett.consent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\"8\n" +
+	"(stafett/consent/v1/consent_service.proto\x12\x12stafett.consent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\x1a\x1estafett/events/v1/commit.proto\"8\n" +
 	"\x15ResolvePatientRequest\x12\x1f\n" +
 	"\vnational_id\x18\x01 \x01(\tR\n" +
 	"nationalId\"7\n" +
 	"\x16ResolvePatientResponse\x12\x1d\n" +
 	"\n" +
-	"patient_id\x18\x01 \x01(\tR\tpatientId\"\xa3\x03\n" +
+	"patient_id\x18\x01 \x01(\tR\tpatientId\"\xdf\x03\n" +
 	"\x13GrantConsentRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
@@ -2106,18 +2173,22 @@ const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"\vvalid_until\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"validUntil\x129\n" +
 	"\x06method\x18\a \x01(\x0e2!.stafett.consent.v1.ConsentMethodR\x06method\x12*\n" +
-	"\x11chosen_by_patient\x18\b \x01(\bR\x0fchosenByPatient\"5\n" +
+	"\x11chosen_by_patient\x18\b \x01(\bR\x0fchosenByPatient\x12:\n" +
+	"\fon_behalf_of\x18\t \x01(\v2\x18.stafett.events.v1.ActorR\n" +
+	"onBehalfOf\"5\n" +
 	"\x14GrantConsentResponse\x12\x1d\n" +
 	"\n" +
-	"consent_id\x18\x01 \x01(\tR\tconsentId\"u\n" +
+	"consent_id\x18\x01 \x01(\tR\tconsentId\"\xb1\x01\n" +
 	"\x16WithdrawConsentRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
 	"patient_id\x18\x02 \x01(\tR\tpatientId\x12\x1d\n" +
 	"\n" +
-	"consent_id\x18\x03 \x01(\tR\tconsentId\"\x19\n" +
-	"\x17WithdrawConsentResponse\"\xd3\x01\n" +
+	"consent_id\x18\x03 \x01(\tR\tconsentId\x12:\n" +
+	"\fon_behalf_of\x18\x04 \x01(\v2\x18.stafett.events.v1.ActorR\n" +
+	"onBehalfOf\"\x19\n" +
+	"\x17WithdrawConsentResponse\"\x8f\x02\n" +
 	"\x16RecordObjectionRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
@@ -2126,15 +2197,19 @@ const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"\aagainst\x18\x03 \x01(\v2#.stafett.consent.v1.ObjectionTargetR\aagainst\x12<\n" +
 	"\n" +
 	"categories\x18\x04 \x03(\x0e2\x1c.stafett.consent.v1.CategoryR\n" +
-	"categories\"<\n" +
+	"categories\x12:\n" +
+	"\fon_behalf_of\x18\x05 \x01(\v2\x18.stafett.events.v1.ActorR\n" +
+	"onBehalfOf\"<\n" +
 	"\x17RecordObjectionResponse\x12!\n" +
-	"\fobjection_id\x18\x01 \x01(\tR\vobjectionId\"w\n" +
+	"\fobjection_id\x18\x01 \x01(\tR\vobjectionId\"\xb3\x01\n" +
 	"\x14LiftObjectionRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
 	"patient_id\x18\x02 \x01(\tR\tpatientId\x12!\n" +
-	"\fobjection_id\x18\x03 \x01(\tR\vobjectionId\"\x17\n" +
+	"\fobjection_id\x18\x03 \x01(\tR\vobjectionId\x12:\n" +
+	"\fon_behalf_of\x18\x04 \x01(\v2\x18.stafett.events.v1.ActorR\n" +
+	"onBehalfOf\"\x17\n" +
 	"\x15LiftObjectionResponse\"\xd2\x01\n" +
 	"\x1fRecordCapacityAssessmentRequest\x12\x1d\n" +
 	"\n" +
@@ -2175,20 +2250,24 @@ const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"\n" +
 	"episode_id\x18\x03 \x01(\tR\tepisodeId\x12\x19\n" +
 	"\bended_on\x18\x04 \x01(\tR\aendedOn\"\x1b\n" +
-	"\x19EndCompulsoryCareResponse\"\x85\x01\n" +
+	"\x19EndCompulsoryCareResponse\"\xc1\x01\n" +
 	"\x1cPermitContactAfterEndRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
 	"patient_id\x18\x02 \x01(\tR\tpatientId\x12'\n" +
-	"\x0fprofessional_id\x18\x03 \x01(\tR\x0eprofessionalId\"\x1f\n" +
-	"\x1dPermitContactAfterEndResponse\"\x85\x01\n" +
+	"\x0fprofessional_id\x18\x03 \x01(\tR\x0eprofessionalId\x12:\n" +
+	"\fon_behalf_of\x18\x04 \x01(\v2\x18.stafett.events.v1.ActorR\n" +
+	"onBehalfOf\"\x1f\n" +
+	"\x1dPermitContactAfterEndResponse\"\xc1\x01\n" +
 	"\x1cRevokeContactAfterEndRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
 	"patient_id\x18\x02 \x01(\tR\tpatientId\x12'\n" +
-	"\x0fprofessional_id\x18\x03 \x01(\tR\x0eprofessionalId\"\x1f\n" +
+	"\x0fprofessional_id\x18\x03 \x01(\tR\x0eprofessionalId\x12:\n" +
+	"\fon_behalf_of\x18\x04 \x01(\v2\x18.stafett.events.v1.ActorR\n" +
+	"onBehalfOf\"\x1f\n" +
 	"\x1dRevokeContactAfterEndResponse\"q\n" +
 	"\x19UseEmergencyAccessRequest\x12\x1d\n" +
 	"\n" +
@@ -2332,16 +2411,17 @@ var file_stafett_consent_v1_consent_service_proto_goTypes = []any{
 	(Purpose)(0),                             // 38: stafett.consent.v1.Purpose
 	(*timestamppb.Timestamp)(nil),            // 39: google.protobuf.Timestamp
 	(ConsentMethod)(0),                       // 40: stafett.consent.v1.ConsentMethod
-	(*ObjectionTarget)(nil),                  // 41: stafett.consent.v1.ObjectionTarget
-	(CapacityDomain)(0),                      // 42: stafett.consent.v1.CapacityDomain
-	(RepresentativeRole)(0),                  // 43: stafett.consent.v1.RepresentativeRole
-	(CompulsoryCareKind)(0),                  // 44: stafett.consent.v1.CompulsoryCareKind
-	(*EmergencyAccess)(nil),                  // 45: stafett.consent.v1.EmergencyAccess
-	(Decision)(0),                            // 46: stafett.consent.v1.Decision
-	(Basis)(0),                               // 47: stafett.consent.v1.Basis
-	(*LegalStatus)(nil),                      // 48: stafett.consent.v1.LegalStatus
-	(*Consent)(nil),                          // 49: stafett.consent.v1.Consent
-	(*AccessLogEntry)(nil),                   // 50: stafett.consent.v1.AccessLogEntry
+	(*v1.Actor)(nil),                         // 41: stafett.events.v1.Actor
+	(*ObjectionTarget)(nil),                  // 42: stafett.consent.v1.ObjectionTarget
+	(CapacityDomain)(0),                      // 43: stafett.consent.v1.CapacityDomain
+	(RepresentativeRole)(0),                  // 44: stafett.consent.v1.RepresentativeRole
+	(CompulsoryCareKind)(0),                  // 45: stafett.consent.v1.CompulsoryCareKind
+	(*EmergencyAccess)(nil),                  // 46: stafett.consent.v1.EmergencyAccess
+	(Decision)(0),                            // 47: stafett.consent.v1.Decision
+	(Basis)(0),                               // 48: stafett.consent.v1.Basis
+	(*LegalStatus)(nil),                      // 49: stafett.consent.v1.LegalStatus
+	(*Consent)(nil),                          // 50: stafett.consent.v1.Consent
+	(*AccessLogEntry)(nil),                   // 51: stafett.consent.v1.AccessLogEntry
 }
 var file_stafett_consent_v1_consent_service_proto_depIdxs = []int32{
 	36, // 0: stafett.consent.v1.GrantConsentRequest.grantee:type_name -> stafett.consent.v1.Grantee
@@ -2349,61 +2429,67 @@ var file_stafett_consent_v1_consent_service_proto_depIdxs = []int32{
 	38, // 2: stafett.consent.v1.GrantConsentRequest.purpose:type_name -> stafett.consent.v1.Purpose
 	39, // 3: stafett.consent.v1.GrantConsentRequest.valid_until:type_name -> google.protobuf.Timestamp
 	40, // 4: stafett.consent.v1.GrantConsentRequest.method:type_name -> stafett.consent.v1.ConsentMethod
-	41, // 5: stafett.consent.v1.RecordObjectionRequest.against:type_name -> stafett.consent.v1.ObjectionTarget
-	37, // 6: stafett.consent.v1.RecordObjectionRequest.categories:type_name -> stafett.consent.v1.Category
-	42, // 7: stafett.consent.v1.RecordCapacityAssessmentRequest.domain:type_name -> stafett.consent.v1.CapacityDomain
-	43, // 8: stafett.consent.v1.RegisterRepresentativeRequest.role:type_name -> stafett.consent.v1.RepresentativeRole
-	44, // 9: stafett.consent.v1.StartCompulsoryCareRequest.kind:type_name -> stafett.consent.v1.CompulsoryCareKind
-	39, // 10: stafett.consent.v1.UseEmergencyAccessResponse.expires_at:type_name -> google.protobuf.Timestamp
-	45, // 11: stafett.consent.v1.ListEmergencyAccessesResponse.accesses:type_name -> stafett.consent.v1.EmergencyAccess
-	37, // 12: stafett.consent.v1.CheckAccessRequest.category:type_name -> stafett.consent.v1.Category
-	38, // 13: stafett.consent.v1.CheckAccessRequest.purpose:type_name -> stafett.consent.v1.Purpose
-	46, // 14: stafett.consent.v1.CheckAccessResponse.decision:type_name -> stafett.consent.v1.Decision
-	47, // 15: stafett.consent.v1.CheckAccessResponse.basis:type_name -> stafett.consent.v1.Basis
-	48, // 16: stafett.consent.v1.GetLegalStatusResponse.legal_status:type_name -> stafett.consent.v1.LegalStatus
-	49, // 17: stafett.consent.v1.ListConsentsResponse.consents:type_name -> stafett.consent.v1.Consent
-	50, // 18: stafett.consent.v1.ListAccessLogResponse.entries:type_name -> stafett.consent.v1.AccessLogEntry
-	0,  // 19: stafett.consent.v1.ConsentService.ResolvePatient:input_type -> stafett.consent.v1.ResolvePatientRequest
-	2,  // 20: stafett.consent.v1.ConsentService.GrantConsent:input_type -> stafett.consent.v1.GrantConsentRequest
-	4,  // 21: stafett.consent.v1.ConsentService.WithdrawConsent:input_type -> stafett.consent.v1.WithdrawConsentRequest
-	6,  // 22: stafett.consent.v1.ConsentService.RecordObjection:input_type -> stafett.consent.v1.RecordObjectionRequest
-	8,  // 23: stafett.consent.v1.ConsentService.LiftObjection:input_type -> stafett.consent.v1.LiftObjectionRequest
-	10, // 24: stafett.consent.v1.ConsentService.RecordCapacityAssessment:input_type -> stafett.consent.v1.RecordCapacityAssessmentRequest
-	12, // 25: stafett.consent.v1.ConsentService.RegisterRepresentative:input_type -> stafett.consent.v1.RegisterRepresentativeRequest
-	14, // 26: stafett.consent.v1.ConsentService.StartCompulsoryCare:input_type -> stafett.consent.v1.StartCompulsoryCareRequest
-	16, // 27: stafett.consent.v1.ConsentService.EndCompulsoryCare:input_type -> stafett.consent.v1.EndCompulsoryCareRequest
-	18, // 28: stafett.consent.v1.ConsentService.PermitContactAfterEnd:input_type -> stafett.consent.v1.PermitContactAfterEndRequest
-	20, // 29: stafett.consent.v1.ConsentService.RevokeContactAfterEnd:input_type -> stafett.consent.v1.RevokeContactAfterEndRequest
-	22, // 30: stafett.consent.v1.ConsentService.UseEmergencyAccess:input_type -> stafett.consent.v1.UseEmergencyAccessRequest
-	24, // 31: stafett.consent.v1.ConsentService.ListEmergencyAccesses:input_type -> stafett.consent.v1.ListEmergencyAccessesRequest
-	26, // 32: stafett.consent.v1.ConsentService.ReviewEmergencyAccess:input_type -> stafett.consent.v1.ReviewEmergencyAccessRequest
-	28, // 33: stafett.consent.v1.ConsentService.CheckAccess:input_type -> stafett.consent.v1.CheckAccessRequest
-	30, // 34: stafett.consent.v1.ConsentService.GetLegalStatus:input_type -> stafett.consent.v1.GetLegalStatusRequest
-	32, // 35: stafett.consent.v1.ConsentService.ListConsents:input_type -> stafett.consent.v1.ListConsentsRequest
-	34, // 36: stafett.consent.v1.ConsentService.ListAccessLog:input_type -> stafett.consent.v1.ListAccessLogRequest
-	1,  // 37: stafett.consent.v1.ConsentService.ResolvePatient:output_type -> stafett.consent.v1.ResolvePatientResponse
-	3,  // 38: stafett.consent.v1.ConsentService.GrantConsent:output_type -> stafett.consent.v1.GrantConsentResponse
-	5,  // 39: stafett.consent.v1.ConsentService.WithdrawConsent:output_type -> stafett.consent.v1.WithdrawConsentResponse
-	7,  // 40: stafett.consent.v1.ConsentService.RecordObjection:output_type -> stafett.consent.v1.RecordObjectionResponse
-	9,  // 41: stafett.consent.v1.ConsentService.LiftObjection:output_type -> stafett.consent.v1.LiftObjectionResponse
-	11, // 42: stafett.consent.v1.ConsentService.RecordCapacityAssessment:output_type -> stafett.consent.v1.RecordCapacityAssessmentResponse
-	13, // 43: stafett.consent.v1.ConsentService.RegisterRepresentative:output_type -> stafett.consent.v1.RegisterRepresentativeResponse
-	15, // 44: stafett.consent.v1.ConsentService.StartCompulsoryCare:output_type -> stafett.consent.v1.StartCompulsoryCareResponse
-	17, // 45: stafett.consent.v1.ConsentService.EndCompulsoryCare:output_type -> stafett.consent.v1.EndCompulsoryCareResponse
-	19, // 46: stafett.consent.v1.ConsentService.PermitContactAfterEnd:output_type -> stafett.consent.v1.PermitContactAfterEndResponse
-	21, // 47: stafett.consent.v1.ConsentService.RevokeContactAfterEnd:output_type -> stafett.consent.v1.RevokeContactAfterEndResponse
-	23, // 48: stafett.consent.v1.ConsentService.UseEmergencyAccess:output_type -> stafett.consent.v1.UseEmergencyAccessResponse
-	25, // 49: stafett.consent.v1.ConsentService.ListEmergencyAccesses:output_type -> stafett.consent.v1.ListEmergencyAccessesResponse
-	27, // 50: stafett.consent.v1.ConsentService.ReviewEmergencyAccess:output_type -> stafett.consent.v1.ReviewEmergencyAccessResponse
-	29, // 51: stafett.consent.v1.ConsentService.CheckAccess:output_type -> stafett.consent.v1.CheckAccessResponse
-	31, // 52: stafett.consent.v1.ConsentService.GetLegalStatus:output_type -> stafett.consent.v1.GetLegalStatusResponse
-	33, // 53: stafett.consent.v1.ConsentService.ListConsents:output_type -> stafett.consent.v1.ListConsentsResponse
-	35, // 54: stafett.consent.v1.ConsentService.ListAccessLog:output_type -> stafett.consent.v1.ListAccessLogResponse
-	37, // [37:55] is the sub-list for method output_type
-	19, // [19:37] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	41, // 5: stafett.consent.v1.GrantConsentRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	41, // 6: stafett.consent.v1.WithdrawConsentRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	42, // 7: stafett.consent.v1.RecordObjectionRequest.against:type_name -> stafett.consent.v1.ObjectionTarget
+	37, // 8: stafett.consent.v1.RecordObjectionRequest.categories:type_name -> stafett.consent.v1.Category
+	41, // 9: stafett.consent.v1.RecordObjectionRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	41, // 10: stafett.consent.v1.LiftObjectionRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	43, // 11: stafett.consent.v1.RecordCapacityAssessmentRequest.domain:type_name -> stafett.consent.v1.CapacityDomain
+	44, // 12: stafett.consent.v1.RegisterRepresentativeRequest.role:type_name -> stafett.consent.v1.RepresentativeRole
+	45, // 13: stafett.consent.v1.StartCompulsoryCareRequest.kind:type_name -> stafett.consent.v1.CompulsoryCareKind
+	41, // 14: stafett.consent.v1.PermitContactAfterEndRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	41, // 15: stafett.consent.v1.RevokeContactAfterEndRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	39, // 16: stafett.consent.v1.UseEmergencyAccessResponse.expires_at:type_name -> google.protobuf.Timestamp
+	46, // 17: stafett.consent.v1.ListEmergencyAccessesResponse.accesses:type_name -> stafett.consent.v1.EmergencyAccess
+	37, // 18: stafett.consent.v1.CheckAccessRequest.category:type_name -> stafett.consent.v1.Category
+	38, // 19: stafett.consent.v1.CheckAccessRequest.purpose:type_name -> stafett.consent.v1.Purpose
+	47, // 20: stafett.consent.v1.CheckAccessResponse.decision:type_name -> stafett.consent.v1.Decision
+	48, // 21: stafett.consent.v1.CheckAccessResponse.basis:type_name -> stafett.consent.v1.Basis
+	49, // 22: stafett.consent.v1.GetLegalStatusResponse.legal_status:type_name -> stafett.consent.v1.LegalStatus
+	50, // 23: stafett.consent.v1.ListConsentsResponse.consents:type_name -> stafett.consent.v1.Consent
+	51, // 24: stafett.consent.v1.ListAccessLogResponse.entries:type_name -> stafett.consent.v1.AccessLogEntry
+	0,  // 25: stafett.consent.v1.ConsentService.ResolvePatient:input_type -> stafett.consent.v1.ResolvePatientRequest
+	2,  // 26: stafett.consent.v1.ConsentService.GrantConsent:input_type -> stafett.consent.v1.GrantConsentRequest
+	4,  // 27: stafett.consent.v1.ConsentService.WithdrawConsent:input_type -> stafett.consent.v1.WithdrawConsentRequest
+	6,  // 28: stafett.consent.v1.ConsentService.RecordObjection:input_type -> stafett.consent.v1.RecordObjectionRequest
+	8,  // 29: stafett.consent.v1.ConsentService.LiftObjection:input_type -> stafett.consent.v1.LiftObjectionRequest
+	10, // 30: stafett.consent.v1.ConsentService.RecordCapacityAssessment:input_type -> stafett.consent.v1.RecordCapacityAssessmentRequest
+	12, // 31: stafett.consent.v1.ConsentService.RegisterRepresentative:input_type -> stafett.consent.v1.RegisterRepresentativeRequest
+	14, // 32: stafett.consent.v1.ConsentService.StartCompulsoryCare:input_type -> stafett.consent.v1.StartCompulsoryCareRequest
+	16, // 33: stafett.consent.v1.ConsentService.EndCompulsoryCare:input_type -> stafett.consent.v1.EndCompulsoryCareRequest
+	18, // 34: stafett.consent.v1.ConsentService.PermitContactAfterEnd:input_type -> stafett.consent.v1.PermitContactAfterEndRequest
+	20, // 35: stafett.consent.v1.ConsentService.RevokeContactAfterEnd:input_type -> stafett.consent.v1.RevokeContactAfterEndRequest
+	22, // 36: stafett.consent.v1.ConsentService.UseEmergencyAccess:input_type -> stafett.consent.v1.UseEmergencyAccessRequest
+	24, // 37: stafett.consent.v1.ConsentService.ListEmergencyAccesses:input_type -> stafett.consent.v1.ListEmergencyAccessesRequest
+	26, // 38: stafett.consent.v1.ConsentService.ReviewEmergencyAccess:input_type -> stafett.consent.v1.ReviewEmergencyAccessRequest
+	28, // 39: stafett.consent.v1.ConsentService.CheckAccess:input_type -> stafett.consent.v1.CheckAccessRequest
+	30, // 40: stafett.consent.v1.ConsentService.GetLegalStatus:input_type -> stafett.consent.v1.GetLegalStatusRequest
+	32, // 41: stafett.consent.v1.ConsentService.ListConsents:input_type -> stafett.consent.v1.ListConsentsRequest
+	34, // 42: stafett.consent.v1.ConsentService.ListAccessLog:input_type -> stafett.consent.v1.ListAccessLogRequest
+	1,  // 43: stafett.consent.v1.ConsentService.ResolvePatient:output_type -> stafett.consent.v1.ResolvePatientResponse
+	3,  // 44: stafett.consent.v1.ConsentService.GrantConsent:output_type -> stafett.consent.v1.GrantConsentResponse
+	5,  // 45: stafett.consent.v1.ConsentService.WithdrawConsent:output_type -> stafett.consent.v1.WithdrawConsentResponse
+	7,  // 46: stafett.consent.v1.ConsentService.RecordObjection:output_type -> stafett.consent.v1.RecordObjectionResponse
+	9,  // 47: stafett.consent.v1.ConsentService.LiftObjection:output_type -> stafett.consent.v1.LiftObjectionResponse
+	11, // 48: stafett.consent.v1.ConsentService.RecordCapacityAssessment:output_type -> stafett.consent.v1.RecordCapacityAssessmentResponse
+	13, // 49: stafett.consent.v1.ConsentService.RegisterRepresentative:output_type -> stafett.consent.v1.RegisterRepresentativeResponse
+	15, // 50: stafett.consent.v1.ConsentService.StartCompulsoryCare:output_type -> stafett.consent.v1.StartCompulsoryCareResponse
+	17, // 51: stafett.consent.v1.ConsentService.EndCompulsoryCare:output_type -> stafett.consent.v1.EndCompulsoryCareResponse
+	19, // 52: stafett.consent.v1.ConsentService.PermitContactAfterEnd:output_type -> stafett.consent.v1.PermitContactAfterEndResponse
+	21, // 53: stafett.consent.v1.ConsentService.RevokeContactAfterEnd:output_type -> stafett.consent.v1.RevokeContactAfterEndResponse
+	23, // 54: stafett.consent.v1.ConsentService.UseEmergencyAccess:output_type -> stafett.consent.v1.UseEmergencyAccessResponse
+	25, // 55: stafett.consent.v1.ConsentService.ListEmergencyAccesses:output_type -> stafett.consent.v1.ListEmergencyAccessesResponse
+	27, // 56: stafett.consent.v1.ConsentService.ReviewEmergencyAccess:output_type -> stafett.consent.v1.ReviewEmergencyAccessResponse
+	29, // 57: stafett.consent.v1.ConsentService.CheckAccess:output_type -> stafett.consent.v1.CheckAccessResponse
+	31, // 58: stafett.consent.v1.ConsentService.GetLegalStatus:output_type -> stafett.consent.v1.GetLegalStatusResponse
+	33, // 59: stafett.consent.v1.ConsentService.ListConsents:output_type -> stafett.consent.v1.ListConsentsResponse
+	35, // 60: stafett.consent.v1.ConsentService.ListAccessLog:output_type -> stafett.consent.v1.ListAccessLogResponse
+	43, // [43:61] is the sub-list for method output_type
+	25, // [25:43] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_stafett_consent_v1_consent_service_proto_init() }

@@ -13,6 +13,7 @@ import (
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	"github.com/stafett/stafett/services/consent/internal/app"
 	"github.com/stafett/stafett/services/consent/internal/domain"
 )
@@ -69,6 +70,22 @@ func (s *Server) caller(ctx context.Context) (app.Caller, error) {
 	}, nil
 }
 
+// callerFor is caller, except that a service identity may name the end user
+// it records a choice for: the continuity service passing on a patient's
+// decision. Anyone else's on_behalf_of is ignored.
+func (s *Server) callerFor(ctx context.Context, onBehalfOf *eventsv1.Actor) (app.Caller, error) {
+	c, err := s.caller(ctx)
+	if err != nil || !c.Service || onBehalfOf == nil {
+		return c, err
+	}
+	c.Actor = domain.Actor{
+		ProfessionalID: onBehalfOf.GetProfessionalId(), OrgNumber: onBehalfOf.GetOrgNumber(),
+		PatientID: onBehalfOf.GetPatientId(), Service: c.Actor.Service,
+	}
+	c.Role = onBehalfOf.GetRole()
+	return c, nil
+}
+
 func (s *Server) ResolvePatient(_ context.Context, req *consentv1.ResolvePatientRequest) (*consentv1.ResolvePatientResponse, error) {
 	id, err := s.app.ResolvePatient(req.GetNationalId())
 	if err != nil {
@@ -78,7 +95,7 @@ func (s *Server) ResolvePatient(_ context.Context, req *consentv1.ResolvePatient
 }
 
 func (s *Server) GrantConsent(ctx context.Context, req *consentv1.GrantConsentRequest) (*consentv1.GrantConsentResponse, error) {
-	c, err := s.caller(ctx)
+	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +111,7 @@ func (s *Server) GrantConsent(ctx context.Context, req *consentv1.GrantConsentRe
 }
 
 func (s *Server) WithdrawConsent(ctx context.Context, req *consentv1.WithdrawConsentRequest) (*consentv1.WithdrawConsentResponse, error) {
-	c, err := s.caller(ctx)
+	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +123,7 @@ func (s *Server) WithdrawConsent(ctx context.Context, req *consentv1.WithdrawCon
 }
 
 func (s *Server) RecordObjection(ctx context.Context, req *consentv1.RecordObjectionRequest) (*consentv1.RecordObjectionResponse, error) {
-	c, err := s.caller(ctx)
+	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +137,7 @@ func (s *Server) RecordObjection(ctx context.Context, req *consentv1.RecordObjec
 }
 
 func (s *Server) LiftObjection(ctx context.Context, req *consentv1.LiftObjectionRequest) (*consentv1.LiftObjectionResponse, error) {
-	c, err := s.caller(ctx)
+	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +212,7 @@ func (s *Server) EndCompulsoryCare(ctx context.Context, req *consentv1.EndCompul
 }
 
 func (s *Server) PermitContactAfterEnd(ctx context.Context, req *consentv1.PermitContactAfterEndRequest) (*consentv1.PermitContactAfterEndResponse, error) {
-	c, err := s.caller(ctx)
+	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +225,7 @@ func (s *Server) PermitContactAfterEnd(ctx context.Context, req *consentv1.Permi
 }
 
 func (s *Server) RevokeContactAfterEnd(ctx context.Context, req *consentv1.RevokeContactAfterEndRequest) (*consentv1.RevokeContactAfterEndResponse, error) {
-	c, err := s.caller(ctx)
+	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
 	if err != nil {
 		return nil, err
 	}

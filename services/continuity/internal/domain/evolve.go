@@ -1,0 +1,201 @@
+package domain
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/stafett/stafett/pkg/civil"
+	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+)
+
+// Evolve applies one event. It copies what it changes (slices.Clip before
+// append, slices.Clone before replacing an element, maps.Clone before a
+// write, a new Plan value before changing the plan) so earlier states held by
+// readers never move under them.
+func Evolve(p Patient, event proto.Message, c *eventsv1.Commit) Patient {
+	if p.PatientID == "" {
+		p.PatientID = c.GetPatientId()
+	}
+	switch e := event.(type) {
+	case *continuityv1.RelationshipStarted:
+		p.Relationships = append(slices.Clip(p.Relationships), Relationship{
+			ID: e.GetRelationshipId(), ProfessionalID: e.GetProfessionalId(), Role: e.GetRole(),
+			Unit: UnitOf(e.GetUnit()), Sector: e.GetSector(), ChosenByPatient: e.GetChosenByPatient(),
+			StartedAt: instant(e.GetStartedAt()), FromHandoffID: e.GetFromHandoffId(),
+		})
+		p = remember(p, c, e.GetRelationshipId())
+	case *continuityv1.ContactRecorded:
+		p.Relationships = update(p.Relationships, func(r Relationship) bool { return r.ID == e.GetRelationshipId() },
+			func(r Relationship) Relationship {
+				r.Contacts++
+				if at := instant(e.GetOccurredAt()); at.After(r.LastContactAt) {
+					r.LastContactAt = at
+				}
+				return r
+			})
+	case *continuityv1.RelationshipEnded:
+		p.Relationships = update(p.Relationships, func(r Relationship) bool { return r.ID == e.GetRelationshipId() },
+			func(r Relationship) Relationship {
+				r.EndedAt, r.EndReason = instant(e.GetEndedAt()), e.GetReason()
+				return r
+			})
+	case *continuityv1.HandoffPlanned:
+		p.Handoffs = append(slices.Clip(p.Handoffs), Handoff{
+			ID: e.GetHandoffId(), FromRelationshipID: e.GetFromRelationshipId(), ToProfessionalID: e.GetToProfessionalId(),
+			ToRole: e.GetToRole(), ToUnit: UnitOf(e.GetToUnit()), ToSector: e.GetToSector(),
+			PlannedAt: instant(e.GetPlannedAt()), Kind: e.GetKind(), JointMeeting: e.GetJointMeeting(),
+		})
+		p = remember(p, c, e.GetHandoffId())
+	case *continuityv1.HandoffCompleted:
+		p.Handoffs = update(p.Handoffs, func(h Handoff) bool { return h.ID == e.GetHandoffId() },
+			func(h Handoff) Handoff {
+				h.CompletedAt, h.SummaryShared = instant(e.GetCompletedAt()), e.GetSummaryShared()
+				h.CompletedKind, h.ToRelationshipID = e.GetKind(), e.GetToRelationshipId()
+				return h
+			})
+	case *continuityv1.PatientLeftWithoutContact:
+		p.WithoutContact = true
+	case *continuityv1.PatientContactRestored:
+		p.WithoutContact = false
+	case *continuityv1.ContinuityPreferenceRecorded:
+		p.Preference = &Preference{
+			KeepProfessionalID: e.GetKeepProfessionalId(), Closeness: e.GetCloseness(),
+			ContactAfterEnd: e.GetContactAfterEnd(), ContactAfterEndProfessionalID: e.GetContactAfterEndProfessionalId(),
+			ChosenByPatient: e.GetChosenByPatient(), RecordedAt: instant(e.GetRecordedAt()),
+		}
+	case *continuityv1.IndividualPlanCreated:
+		p.Plan = &Plan{
+			ID: e.GetPlanId(), CreatedAt: instant(e.GetCreatedAt()), ConsentRecordedBy: e.GetConsentRecordedBy(),
+			PeriodFrom: date(e.GetPeriodFrom()), PeriodTo: date(e.GetPeriodTo()),
+		}
+		p = remember(p, c, e.GetPlanId())
+	case *continuityv1.CoordinatorAppointed:
+		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
+			pl.CoordinatorID, pl.CoordinatorChosenByPatient = e.GetProfessionalId(), e.GetChosenByPatient()
+		})
+	case *continuityv1.PlanningGroupMemberAdded:
+		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
+			pl.Members = append(slices.Clip(pl.Members), Member{
+				ProfessionalID: e.GetProfessionalId(), Role: e.GetRole(), ChosenByPatient: e.GetChosenByPatient(),
+				ConsentID: e.GetConsentId(), AddedAt: instant(e.GetAddedAt()),
+			})
+		})
+		p = remember(p, c, e.GetConsentId())
+	case *continuityv1.PlanningGroupMemberRemoved:
+		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
+			pl.Members = slices.DeleteFunc(slices.Clone(pl.Members), func(m Member) bool { return m.ProfessionalID == e.GetProfessionalId() })
+		})
+		// A retried removal must still withdraw the membership's consent.
+		p = remember(p, c, e.GetConsentId())
+	case *continuityv1.PlanGoalSet:
+		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
+			g := Goal{ID: e.GetGoalId(), Text: e.GetText(), SetAt: instant(e.GetSetAt())}
+			if slices.ContainsFunc(pl.Goals, func(x Goal) bool { return x.ID == g.ID }) {
+				pl.Goals = update(pl.Goals, func(x Goal) bool { return x.ID == g.ID }, func(Goal) Goal { return g })
+			} else {
+				pl.Goals = append(slices.Clip(pl.Goals), g)
+			}
+		})
+		p = remember(p, c, e.GetGoalId())
+	case *continuityv1.PlanServiceAssigned:
+		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
+			s := PlanService{
+				ID: e.GetServiceId(), Description: e.GetDescription(), ResponsibleProfessionalID: e.GetResponsibleProfessionalId(),
+				ResponsibleUnit: UnitOf(e.GetResponsibleUnit()), From: date(e.GetFromDate()), To: date(e.GetToDate()),
+			}
+			if slices.ContainsFunc(pl.Services, func(x PlanService) bool { return x.ID == s.ID }) {
+				pl.Services = update(pl.Services, func(x PlanService) bool { return x.ID == s.ID }, func(PlanService) PlanService { return s })
+			} else {
+				pl.Services = append(slices.Clip(pl.Services), s)
+			}
+		})
+		p = remember(p, c, e.GetServiceId())
+	case *continuityv1.MeetingPreferenceSet:
+		p = withPlan(p, e.GetPlanId(), func(pl *Plan) { pl.MeetingPreference = e.GetPreference() })
+	case *continuityv1.PlanReviewed:
+		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
+			r := Review{
+				ReviewedOn: date(e.GetReviewedOn()), Summary: e.GetSummary(), PatientTookPart: e.GetPatientTookPart(),
+				NextReviewOn: date(e.GetNextReviewOn()), ReviewedBy: e.GetReviewedBy(),
+			}
+			pl.Reviews = append(slices.Clip(pl.Reviews), r)
+			pl.NextReviewOn = r.NextReviewOn
+		})
+	}
+	return p
+}
+
+// withPlan changes a copy of the plan with id planID; the plan the previous
+// state points to is untouched.
+func withPlan(p Patient, planID string, change func(*Plan)) Patient {
+	if p.Plan == nil || p.Plan.ID != planID {
+		return p
+	}
+	pl := *p.Plan
+	change(&pl)
+	p.Plan = &pl
+	return p
+}
+
+// remember records the id a request produced under the commit's idempotency key.
+func remember(p Patient, c *eventsv1.Commit, id string) Patient {
+	key := c.GetIdempotencyKey()
+	if key == "" || id == "" {
+		return p
+	}
+	m := maps.Clone(p.Results)
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[key] = id
+	p.Results = m
+	return p
+}
+
+// update returns a copy of xs with every element matching match replaced by
+// change(element); xs itself is untouched.
+func update[T any](xs []T, match func(T) bool, change func(T) T) []T {
+	out := slices.Clone(xs)
+	for i := range out {
+		if match(out[i]) {
+			out[i] = change(out[i])
+		}
+	}
+	return out
+}
+
+func instant(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
+}
+
+func stamp(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+// date reads a date a decider wrote; a malformed one is the zero date rather
+// than a panic, because a fold must never stop.
+func date(s string) civil.Date {
+	d, err := civil.Parse(s)
+	if err != nil {
+		return civil.Date{}
+	}
+	return d
+}
+
+func dateString(d civil.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}

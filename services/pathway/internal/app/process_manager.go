@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/decider"
+	"github.com/stafett/stafett/pkg/eventstore"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
+	"github.com/stafett/stafett/services/pathway/internal/domain"
+)
+
+// processManagerActor is who starts pathways: the service itself.
+func processManagerActor() domain.Actor {
+	return domain.Actor{Service: "pathway-process-manager", Role: "service"}
+}
+
+// RunProcessManager follows the referral context from the start of the
+// stream and starts a pathway for every referral assessed with a right
+// granted. It replays every referral event after a restart on purpose:
+// starting is idempotent (a derived pathway id, an append that expects the
+// subject to be empty, and a decision that is empty when the pathway
+// exists), so replay costs time, never a second pathway, and no checkpoint
+// can be lost between an append and its acknowledgement.
+func (a *App) RunProcessManager(ctx context.Context, logger *slog.Logger) (*eventstore.Subscription, error) {
+	return a.store.Subscribe(ctx, eventstore.SubscribeOptions{
+		Name:    "pathway.process-manager",
+		Filters: []string{eventstore.ContextFilter("referral")},
+		Logger:  logger,
+		// A parked record is skipped for good; the watermark moves past it
+		// so nobody waits for it forever.
+		OnParked: func(rec eventstore.Record, _ error) { a.processed.mark(rec.Seq) },
+	}, a.HandleReferralRecord)
+}
+
+// HandleReferralRecord handles one referral commit.
+func (a *App) HandleReferralRecord(ctx context.Context, rec eventstore.Record) error {
+	events, err := rec.Events()
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		assessed, ok := e.(*referralv1.ReferralAssessed)
+		if !ok || assessed.GetRightGranted() == nil {
+			continue
+		}
+		if err := a.startFromReferral(ctx, rec.Commit, assessed); err != nil {
+			return err
+		}
+	}
+	a.processed.mark(rec.Seq)
+	return nil
+}
+
+func (a *App) startFromReferral(ctx context.Context, c *eventsv1.Commit, e *referralv1.ReferralAssessed) error {
+	granted := e.GetRightGranted()
+	cmd := domain.Start{
+		PathwayID:         domain.PathwayIDForReferral(e.GetReferralId()),
+		ReferralID:        e.GetReferralId(),
+		PatientID:         e.GetPatientId(),
+		Type:              granted.GetPathwayType(),
+		Unit:              domain.UnitOf(e.GetReceivingUnit()),
+		BirthDate:         parseDate(e.GetPatientBirthDate()),
+		CareStartDeadline: parseDate(granted.GetCareStartDeadline()),
+		At:                e.GetAssessedAt().AsTime(),
+	}
+	meta := a.meta(processManagerActor(), "", cmd.PatientID)
+	// One trace and one correlation from the referral to its pathway.
+	meta.CausationID = c.GetCommitId()
+	meta.CorrelationID = c.GetCorrelationId()
+	meta.MsgID = "pathway.start/" + cmd.PathwayID
+	_, err := a.runtime.Execute(ctx, cmd.PathwayID, meta, func(p domain.Pathway) ([]proto.Message, error) {
+		return domain.DecideStart(p, cmd, a.policy)
+	})
+	if err != nil {
+		return fmt.Errorf("start pathway for referral commit %s: %w", c.GetCommitId(), err)
+	}
+	return nil
+}
+
+// WaitReferralsProcessed blocks until the process manager has handled the
+// referral commit at stream sequence seq (or a later one), or ctx ends.
+func (a *App) WaitReferralsProcessed(ctx context.Context, seq uint64) error {
+	return a.processed.wait(ctx, seq)
+}
+
+// Image exposes the write model to the service's own tests and views.
+func (a *App) Image() *decider.Image[domain.Pathway] { return a.image }
+
+func parseDate(s string) civil.Date {
+	d, err := civil.Parse(s)
+	if err != nil {
+		return civil.Date{}
+	}
+	return d
+}
