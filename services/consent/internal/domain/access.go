@@ -76,7 +76,7 @@ func CheckAccess(s PatientState, req AccessRequest) AccessDecision {
 		org = actor.OrgNumber()
 	}
 	a := actorRef{id: req.ActorProfessionalID, org: org, health: actor.IsHealthPersonnel()}
-	inTeam := a.health && InCareTeam(s, a.id, a.org)
+	inTeam := a.health && InCareTeam(s, a.id, a.org, req.Category)
 
 	for _, c := range s.Consents {
 		if !c.ActiveAt(req.Now) || !covers(c.Categories, req.Category) {
@@ -128,7 +128,7 @@ type actorRef struct {
 // InCareTeam reports whether health personnel professionalID at
 // organisation orgNumber is cooperating personnel in the patient's care
 // team (§25). Callers pass only hpr: ids; CheckAccess enforces that.
-func InCareTeam(s PatientState, professionalID, orgNumber string) bool {
+func InCareTeam(s PatientState, professionalID, orgNumber string, category consentv1.Category) bool {
 	for _, r := range s.Referrals {
 		if r.Open && orgNumber != "" && r.Unit.OrgNumber == orgNumber {
 			return true
@@ -140,7 +140,7 @@ func InCareTeam(s PatientState, professionalID, orgNumber string) bool {
 		}
 	}
 	for _, c := range s.ActiveCareRelationships {
-		if c.ProfessionalID == professionalID {
+		if c.ProfessionalID == professionalID && (c.OnlyFor == nil || slices.Contains(c.OnlyFor, category)) {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/ids"
+	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
 
@@ -33,6 +34,7 @@ func evolveContinuityFacts(s PatientState, event proto.Message) PatientState {
 		if isHealthPersonnel(e.GetToProfessionalId()) {
 			s = putCareRelationship(s, CareRelationshipFact{
 				ID: handoffFactPrefix + e.GetHandoffId(), ProfessionalID: e.GetToProfessionalId(), OrgNumber: e.GetToUnit().GetOrgNumber(),
+				OnlyFor: []consentv1.Category{consentv1.Category_CATEGORY_RELATIONSHIPS},
 			})
 		}
 	case *continuityv1.HandoffCompleted:

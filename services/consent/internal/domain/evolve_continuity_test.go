@@ -81,6 +81,18 @@ func TestAnObjectionKeepsThePlannedSuccessorFromTheHandoffSummary(t *testing.T) 
 	}
 }
 
+func TestAPlannedSuccessorReceivesTheHandoffSummaryButNotTheRestOfTheRecord(t *testing.T) {
+	s := fold(domain.Initial(patientID), relationshipStarted("r1", therapistHPR), handoffPlanned("h1", "r1", successorHPR))
+	for _, cat := range []consentv1.Category{consentv1.Category_CATEGORY_PATHWAY, consentv1.Category_CATEGORY_PLAN, consentv1.Category_CATEGORY_CONSENT} {
+		if d := access(s, successorHPR, "", cat); d.Permit {
+			t.Fatalf("%v: decision = %+v, want deny until the handoff completes", cat, d)
+		}
+	}
+	if d := access(s, successorHPR, "", consentv1.Category_CATEGORY_RELATIONSHIPS); !d.Permit {
+		t.Fatalf("relationships: decision = %+v, want permit", d)
+	}
+}
+
 func TestContinuityFoldDoesNotMutateEarlierStates(t *testing.T) {
 	s1 := fold(domain.Initial(patientID), relationshipStarted("r1", therapistHPR))
 	s2 := fold(s1, relationshipEnded("r1"), handoffPlanned("h1", "r1", successorHPR))

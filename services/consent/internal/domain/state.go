@@ -179,6 +179,10 @@ type CareRelationshipFact struct {
 	ID             string
 	ProfessionalID string
 	OrgNumber      string
+	// OnlyFor limits which categories this fact opens; nil means all. A
+	// planned handoff's successor is cooperating personnel for the handoff
+	// summary (relationships), not yet for the rest of the patient's data.
+	OnlyFor []consentv1.Category
 }
 
 // PatientState is the consent aggregate of one patient. Maps and slices are
