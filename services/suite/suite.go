@@ -33,12 +33,13 @@ import (
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent"
 	"github.com/stafett/stafett/services/continuity"
+	"github.com/stafett/stafett/services/handoffs"
 	"github.com/stafett/stafett/services/pathway"
 	"github.com/stafett/stafett/services/referral"
 )
 
 // AllServices names every service the suite can run, in start order.
-var AllServices = []string{"consent", "referral", "pathway", "continuity"}
+var AllServices = []string{"consent", "referral", "pathway", "continuity", "handoffs"}
 
 // Options configure a suite.
 type Options struct {
@@ -83,6 +84,7 @@ type Suite struct {
 	Consent    *consent.Service
 	Pathway    *pathway.Service
 	Continuity *continuity.Service
+	Handoffs   *handoffs.Service
 
 	peers    *grpc.ClientConn
 	server   *grpc.Server
@@ -144,7 +146,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	}
 	d := deps{
 		store: store, audit: auditLog, clock: opts.Clock, ids: opts.IDs, pseudonyms: opts.Pseudonyms, zone: zone,
-		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers,
+		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, js: js, replicas: opts.Replicas,
 		guard: access.NewGuard(consentChecker{consentv1.NewConsentServiceClient(s.peers)}, auditLog, opts.Clock),
 	}
 	var services []service
@@ -163,6 +165,9 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		policy = policy.Merge(svc.Scopes())
 	}
 	serverOpts := []grpc.ServerOption{
+		// Reuse write buffers across connections instead of one per stream:
+		// many short unary calls are the suite's normal load.
+		grpc.SharedWriteBuffer(true),
 		grpc.ChainUnaryInterceptor(
 			grpcerr.UnaryServerInterceptor(opts.Logger),
 			authn.UnaryServerInterceptor(verifier, policy),
