@@ -33,13 +33,12 @@ import (
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent"
 	"github.com/stafett/stafett/services/continuity"
-	"github.com/stafett/stafett/services/handoffs"
 	"github.com/stafett/stafett/services/pathway"
 	"github.com/stafett/stafett/services/referral"
 )
 
 // AllServices names every service the suite can run, in start order.
-var AllServices = []string{"consent", "referral", "pathway", "continuity", "handoffs"}
+var AllServices = []string{"consent", "referral", "pathway", "continuity"}
 
 // Options configure a suite.
 type Options struct {
@@ -84,7 +83,6 @@ type Suite struct {
 	Consent    *consent.Service
 	Pathway    *pathway.Service
 	Continuity *continuity.Service
-	Handoffs   *handoffs.Service
 
 	peers    *grpc.ClientConn
 	server   *grpc.Server
