@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -33,6 +34,9 @@ type deps struct {
 	// peers reaches the other services over gRPC with the suite's own
 	// service identity.
 	peers *grpc.ClientConn
+	// js and replicas hold read views' checkpoint buckets.
+	js       jetstream.JetStream
+	replicas int
 }
 
 // builder builds one service and records it on the suite.
