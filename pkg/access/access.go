@@ -41,6 +41,18 @@ func ActorOf(p authn.Principal, pseudonyms *ids.Pseudonymizer) Actor {
 	return a
 }
 
+// Caller is the end user of the request in ctx, and the principal it came
+// from for what an actor does not carry (scopes, the service flag).
+func Caller(ctx context.Context, pseudonyms *ids.Pseudonymizer) (Actor, authn.Principal, error) {
+	p, ok := authn.FromContext(ctx)
+	if !ok {
+		// The authentication interceptor always runs first; reaching here
+		// without a principal is a wiring fault, not the caller's.
+		return Actor{}, authn.Principal{}, errs.Permission("no authenticated caller")
+	}
+	return ActorOf(p, pseudonyms), p, nil
+}
+
 // Read describes one read of one patient's data.
 type Read struct {
 	PatientID string

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -15,8 +14,8 @@ import (
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	"github.com/stafett/stafett/pkg/idgen"
-	"github.com/stafett/stafett/pkg/natsembed/natstest"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
 
@@ -49,15 +48,7 @@ func counterModel(foreign bool) decider.Model[counter] {
 
 func newRuntime(t *testing.T, model decider.Model[counter], filters ...string) (*decider.Runtime[counter], *eventstore.Store) {
 	t.Helper()
-	_, nc := natstest.Conn(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := eventstore.Open(t.Context(), js, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, _ := eventstoretest.Open(t)
 	image := decider.NewImage(model, nil)
 	sub, err := image.Run(t.Context(), store, filters...)
 	if err != nil {
@@ -169,5 +160,34 @@ func TestWaitAppliedGivesUpWhenTheContextEnds(t *testing.T) {
 	defer cancel()
 	if err := rt.Image().WaitApplied(ctx, 1_000_000); err == nil {
 		t.Fatal("waited for a sequence that never comes and returned nil")
+	}
+}
+
+func TestSweepCommitsOnlyWhereTheDecisionSaysSomething(t *testing.T) {
+	rt, _ := newRuntime(t, counterModel(false))
+	for _, id := range []string{"low", "high"} {
+		if _, err := rt.Execute(t.Context(), id, decider.Meta{}, increment); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := rt.Execute(t.Context(), "high", decider.Meta{}, increment); err != nil {
+		t.Fatal(err)
+	}
+	// Bring every counter below 2 up to 2; running the sweep again finds nothing.
+	topUp := func(c counter) ([]proto.Message, error) {
+		if c.n >= 2 {
+			return nil, nil
+		}
+		return []proto.Message{wrapperspb.Int64(2 - c.n)}, nil
+	}
+	meta := func(s decider.Snapshot[counter]) decider.Meta { return decider.Meta{PatientID: s.ID} }
+	for i, want := range []int{1, 0} {
+		changed, err := rt.Sweep(t.Context(), meta, topUp)
+		if err != nil || changed != want {
+			t.Fatalf("sweep %d: changed %d, want %d (%v)", i+1, changed, want, err)
+		}
+	}
+	if low, high := rt.Image().Get("low"), rt.Image().Get("high"); low.State.n != 2 || low.Version != 2 || high.Version != 2 {
+		t.Fatalf("low %+v v%d, high v%d", low.State, low.Version, high.Version)
 	}
 }

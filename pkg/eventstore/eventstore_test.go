@@ -8,30 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/stafett/stafett/pkg/eventstore"
-	"github.com/stafett/stafett/pkg/natsembed/natstest"
+	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
-
-func openStore(t *testing.T) (*eventstore.Store, *nats.Conn) {
-	t.Helper()
-	_, nc := natstest.Conn(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := eventstore.Open(t.Context(), js, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return store, nc
-}
 
 func commit(t *testing.T, id string, version uint64, values ...string) *eventsv1.Commit {
 	t.Helper()
@@ -47,7 +32,7 @@ func commit(t *testing.T, id string, version uint64, values ...string) *eventsv1
 }
 
 func TestRacingWritersGetExactlyOneCommitPerVersion(t *testing.T) {
-	store, _ := openStore(t)
+	store, _ := eventstoretest.Open(t)
 	ctx := t.Context()
 	subject := eventstore.Subject("test", "thing", "race")
 	const writers, perWriter = 8, 15
@@ -108,7 +93,7 @@ func TestRacingWritersGetExactlyOneCommitPerVersion(t *testing.T) {
 }
 
 func TestStaleExpectedSequenceIsAConflict(t *testing.T) {
-	store, _ := openStore(t)
+	store, _ := eventstoretest.Open(t)
 	subject := eventstore.Subject("test", "thing", "a")
 	if _, err := store.Append(t.Context(), eventstore.Append{Subject: subject, Commit: commit(t, "a", 1, "x")}); err != nil {
 		t.Fatal(err)
@@ -120,7 +105,7 @@ func TestStaleExpectedSequenceIsAConflict(t *testing.T) {
 }
 
 func TestRetriedAppendWithSameMsgIDIsStoredOnce(t *testing.T) {
-	store, _ := openStore(t)
+	store, _ := eventstoretest.Open(t)
 	ctx := t.Context()
 	subject := eventstore.Subject("test", "thing", "idem")
 	first, err := store.Append(ctx, eventstore.Append{Subject: subject, Commit: commit(t, "idem", 1, "x"), MsgID: "req-1"})
@@ -157,7 +142,7 @@ func TestRetriedAppendWithSameMsgIDIsStoredOnce(t *testing.T) {
 }
 
 func TestMultiEventCommitReadsBackWholeAndInOrder(t *testing.T) {
-	store, _ := openStore(t)
+	store, _ := eventstoretest.Open(t)
 	ctx := t.Context()
 	subject := eventstore.Subject("test", "thing", "multi")
 	want := []string{"first", "second", "third", "fourth"}
@@ -192,7 +177,7 @@ func TestMultiEventCommitReadsBackWholeAndInOrder(t *testing.T) {
 }
 
 func TestLoadReturnsOnlyCommitsAfterTheGivenSequence(t *testing.T) {
-	store, _ := openStore(t)
+	store, _ := eventstoretest.Open(t)
 	ctx := t.Context()
 	subject := eventstore.Subject("test", "thing", "tail")
 	other := eventstore.Subject("test", "thing", "other")
@@ -232,7 +217,7 @@ func lastOf(t *testing.T, s *eventstore.Store, subject string) uint64 {
 }
 
 func TestWildcardLastSubjectSequenceCoversEveryAggregate(t *testing.T) {
-	store, _ := openStore(t)
+	store, _ := eventstoretest.Open(t)
 	ctx := t.Context()
 	var last uint64
 	for _, id := range []string{"a", "b", "c"} {
@@ -255,7 +240,7 @@ func TestWildcardLastSubjectSequenceCoversEveryAggregate(t *testing.T) {
 }
 
 func TestPoisonRecordIsParkedAndDoesNotBlockTheStream(t *testing.T) {
-	store, nc := openStore(t)
+	store, nc := eventstoretest.Open(t)
 	ctx := t.Context()
 	subject := eventstore.Subject("test", "thing", "p")
 	if _, err := store.Append(ctx, eventstore.Append{Subject: subject, Commit: commit(t, "p", 1, "ok-1")}); err != nil {

@@ -77,3 +77,13 @@ func mod11(digits string, weights []int) int {
 	}
 	return c
 }
+
+// Reason is the safe description of an identifier validation error for a
+// field violation: an *InvalidError's reason, which never contains the
+// rejected value, and a generic text for any other error.
+func Reason(err error) string {
+	if ie, ok := err.(*InvalidError); ok {
+		return ie.Reason
+	}
+	return "is not valid"
+}

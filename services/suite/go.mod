@@ -33,6 +33,7 @@ require (
 	github.com/rickar/cal/v2 v2.1.13 // indirect
 	github.com/stafett/stafett/services/consent v0.0.0
 	github.com/stafett/stafett/services/continuity v0.0.0
+	github.com/stafett/stafett/services/handoffs v0.0.0
 	github.com/stafett/stafett/services/pathway v0.0.0
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.72.0 // indirect
@@ -65,3 +66,5 @@ replace github.com/stafett/stafett/services/consent => ../consent
 replace github.com/stafett/stafett/services/pathway => ../pathway
 
 replace github.com/stafett/stafett/services/continuity => ../continuity
+
+replace github.com/stafett/stafett/services/handoffs => ../handoffs

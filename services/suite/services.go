@@ -49,6 +49,7 @@ func builders() map[string]builder {
 		"referral":   buildReferral,
 		"pathway":    buildPathway,
 		"continuity": buildContinuity,
+		"handoffs":   buildHandoffs,
 	}
 }
 

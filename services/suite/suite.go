@@ -33,12 +33,13 @@ import (
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent"
 	"github.com/stafett/stafett/services/continuity"
+	"github.com/stafett/stafett/services/handoffs"
 	"github.com/stafett/stafett/services/pathway"
 	"github.com/stafett/stafett/services/referral"
 )
 
 // AllServices names every service the suite can run, in start order.
-var AllServices = []string{"consent", "referral", "pathway", "continuity"}
+var AllServices = []string{"consent", "referral", "pathway", "continuity", "handoffs"}
 
 // Options configure a suite.
 type Options struct {
@@ -83,6 +84,7 @@ type Suite struct {
 	Consent    *consent.Service
 	Pathway    *pathway.Service
 	Continuity *continuity.Service
+	Handoffs   *handoffs.Service
 
 	peers    *grpc.ClientConn
 	server   *grpc.Server

@@ -5,8 +5,6 @@ package app
 
 import (
 	"context"
-
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -132,7 +130,7 @@ type command struct {
 // appends. It returns the id the request produced (a consent id, ...).
 func (a *App) run(ctx context.Context, c command) (string, error) {
 	var v errs.Validation
-	validateRequestID(&v, c.requestID)
+	v.RequestID(c.requestID)
 	validatePatientID(&v, c.patientID)
 	if err := v.Err(); err != nil {
 		return "", err
@@ -190,15 +188,6 @@ func (a *App) authorise(c Caller, r rule, s domain.PatientState) error {
 		return errs.NotFound("patient")
 	}
 	return nil
-}
-
-func validateRequestID(v *errs.Validation, id string) {
-	switch {
-	case strings.TrimSpace(id) == "":
-		v.Add("request_id", "is required")
-	case len(id) > 128:
-		v.Add("request_id", "must be at most 128 characters")
-	}
 }
 
 func validatePatientID(v *errs.Validation, id string) {

@@ -9,6 +9,7 @@ import (
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/paging"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent/internal/domain"
 )
@@ -19,17 +20,7 @@ type Page struct {
 	Token string
 }
 
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
-)
-
-func (p Page) size() int {
-	if p.Size <= 0 {
-		return defaultPageSize
-	}
-	return min(p.Size, maxPageSize)
-}
+func (p Page) size() int { return paging.Size(p.Size) }
 
 // offset reads an offset token; tokens are opaque to clients.
 func (p Page) offset() (int, error) {

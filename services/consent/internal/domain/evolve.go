@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/fold"
+	"github.com/stafett/stafett/pkg/ids"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
@@ -29,53 +29,53 @@ func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientStat
 	case *consentv1.ConsentGranted:
 		s.Consents = append(slices.Clip(s.Consents), Consent{
 			ID: e.GetConsentId(), Grantee: GranteeFromProto(e.GetGrantee()), Categories: e.GetCategories(),
-			Purpose: e.GetPurpose(), ValidUntil: instant(e.GetValidUntil()), Method: e.GetMethod(),
-			RecordedBy: e.GetRecordedBy(), GrantedAt: instant(e.GetGrantedAt()), ChosenByPatient: e.GetChosenByPatient(),
+			Purpose: e.GetPurpose(), ValidUntil: fold.Instant(e.GetValidUntil()), Method: e.GetMethod(),
+			RecordedBy: e.GetRecordedBy(), GrantedAt: fold.Instant(e.GetGrantedAt()), ChosenByPatient: e.GetChosenByPatient(),
 		})
 		s = remember(s, c, e.GetRequestId(), e.GetConsentId())
 	case *consentv1.ConsentWithdrawn:
-		s.Consents = update(s.Consents, func(x Consent) bool { return x.ID == e.GetConsentId() },
-			func(x Consent) Consent { x.WithdrawnAt = instant(e.GetWithdrawnAt()); return x })
+		s.Consents = fold.Update(s.Consents, func(x Consent) bool { return x.ID == e.GetConsentId() },
+			func(x Consent) Consent { x.WithdrawnAt = fold.Instant(e.GetWithdrawnAt()); return x })
 		s = remember(s, c, e.GetRequestId(), e.GetConsentId())
 	case *consentv1.ObjectionRecorded:
 		s.Objections = append(slices.Clip(s.Objections), Objection{
 			ID: e.GetObjectionId(), Against: TargetFromProto(e.GetAgainst()), Categories: e.GetCategories(),
-			RecordedBy: e.GetRecordedBy(), RecordedAt: instant(e.GetRecordedAt()),
+			RecordedBy: e.GetRecordedBy(), RecordedAt: fold.Instant(e.GetRecordedAt()),
 		})
 		s = remember(s, c, e.GetRequestId(), e.GetObjectionId())
 	case *consentv1.ObjectionLifted:
-		s.Objections = update(s.Objections, func(x Objection) bool { return x.ID == e.GetObjectionId() },
-			func(x Objection) Objection { x.LiftedAt = instant(e.GetLiftedAt()); return x })
+		s.Objections = fold.Update(s.Objections, func(x Objection) bool { return x.ID == e.GetObjectionId() },
+			func(x Objection) Objection { x.LiftedAt = fold.Instant(e.GetLiftedAt()); return x })
 		s = remember(s, c, e.GetRequestId(), e.GetObjectionId())
 	case *consentv1.CapacityAssessed:
 		s.CapacityAssessments = append(slices.Clip(s.CapacityAssessments), CapacityAssessment{
 			ID: e.GetAssessmentId(), Domain: e.GetDomain(), HasCapacity: e.GetHasCapacity(),
-			AssessedBy: e.GetAssessedBy(), AssessedAt: instant(e.GetAssessedAt()), Note: e.GetNote(),
+			AssessedBy: e.GetAssessedBy(), AssessedAt: fold.Instant(e.GetAssessedAt()), Note: e.GetNote(),
 		})
 		s = remember(s, c, e.GetRequestId(), e.GetAssessmentId())
 	case *consentv1.RepresentativeRegistered:
 		s.Representatives = append(slices.Clip(s.Representatives), Representative{
 			ID: e.GetRepresentativeId(), PersonID: e.GetPersonId(), Role: e.GetRole(),
 			ParentalResponsibility: e.GetParentalResponsibility(), RegisteredBy: e.GetRegisteredBy(),
-			RegisteredAt: instant(e.GetRegisteredAt()),
+			RegisteredAt: fold.Instant(e.GetRegisteredAt()),
 		})
 		s = remember(s, c, e.GetRequestId(), e.GetRepresentativeId())
 	case *consentv1.CompulsoryCareStarted:
 		s.CompulsoryCare = append(slices.Clip(s.CompulsoryCare), CompulsoryCareEpisode{
 			ID: e.GetEpisodeId(), Kind: e.GetKind(), DecisionMaker: e.GetDecisionMaker(),
-			StartsOn: mustDate(e.GetStartsOn()), RecordedBy: e.GetRecordedBy(),
+			StartsOn: fold.Date(e.GetStartsOn()), RecordedBy: e.GetRecordedBy(),
 		})
 		s = remember(s, c, e.GetRequestId(), e.GetEpisodeId())
 	case *consentv1.CompulsoryCareEnded:
-		s.CompulsoryCare = update(s.CompulsoryCare, func(x CompulsoryCareEpisode) bool { return x.ID == e.GetEpisodeId() },
-			func(x CompulsoryCareEpisode) CompulsoryCareEpisode { x.EndedOn = mustDate(e.GetEndedOn()); return x })
+		s.CompulsoryCare = fold.Update(s.CompulsoryCare, func(x CompulsoryCareEpisode) bool { return x.ID == e.GetEpisodeId() },
+			func(x CompulsoryCareEpisode) CompulsoryCareEpisode { x.EndedOn = fold.Date(e.GetEndedOn()); return x })
 		s = remember(s, c, e.GetRequestId(), e.GetEpisodeId())
 	case *consentv1.ContactAfterEndPermitted:
 		m := maps.Clone(s.ContactAfterEnd)
 		if m == nil {
 			m = map[string]time.Time{}
 		}
-		m[e.GetProfessionalId()] = instant(e.GetPermittedAt())
+		m[e.GetProfessionalId()] = fold.Instant(e.GetPermittedAt())
 		s.ContactAfterEnd = m
 		s = remember(s, c, e.GetRequestId(), e.GetProfessionalId())
 	case *consentv1.ContactAfterEndRevoked:
@@ -86,14 +86,14 @@ func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientStat
 	case *consentv1.EmergencyAccessOpened:
 		s.EmergencyAccesses = append(slices.Clip(s.EmergencyAccesses), EmergencyAccess{
 			ID: e.GetAccessId(), ProfessionalID: e.GetProfessionalId(), OrgNumber: e.GetOrgNumber(),
-			Reason: e.GetReason(), OpenedAt: instant(e.GetOpenedAt()), ExpiresAt: instant(e.GetExpiresAt()),
+			Reason: e.GetReason(), OpenedAt: fold.Instant(e.GetOpenedAt()), ExpiresAt: fold.Instant(e.GetExpiresAt()),
 		})
 		s = remember(s, c, e.GetRequestId(), e.GetAccessId())
 	case *consentv1.EmergencyAccessReviewed:
-		s.EmergencyAccesses = update(s.EmergencyAccesses, func(x EmergencyAccess) bool { return x.ID == e.GetAccessId() },
+		s.EmergencyAccesses = fold.Update(s.EmergencyAccesses, func(x EmergencyAccess) bool { return x.ID == e.GetAccessId() },
 			func(x EmergencyAccess) EmergencyAccess {
 				x.Reviewed, x.Justified, x.ReviewNote = true, e.GetJustified(), e.GetNote()
-				x.ReviewedBy, x.ReviewedAt = e.GetReviewedBy(), instant(e.GetReviewedAt())
+				x.ReviewedBy, x.ReviewedAt = e.GetReviewedBy(), fold.Instant(e.GetReviewedAt())
 				return x
 			})
 		s = remember(s, c, e.GetRequestId(), e.GetAccessId())
@@ -103,13 +103,13 @@ func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientStat
 		if s.PatientID == "" {
 			s.PatientID = e.GetPatientId()
 		}
-		if d := mustDate(e.GetPatientBirthDate()); !d.IsZero() {
+		if d := fold.Date(e.GetPatientBirthDate()); !d.IsZero() {
 			s.BirthDate = d
 		}
-		u := unitOf(e.GetReceivingUnit())
+		u := ids.UnitFromRef(e.GetReceivingUnit())
 		s = putReferral(s, ReferralFact{ID: e.GetReferralId(), Unit: u, Open: true, RecordHolders: []string{u.OrgNumber}})
 	case *referralv1.ReferralAssessed:
-		if d := mustDate(e.GetPatientBirthDate()); !d.IsZero() && s.BirthDate.IsZero() {
+		if d := fold.Date(e.GetPatientBirthDate()); !d.IsZero() && s.BirthDate.IsZero() {
 			s.BirthDate = d
 		}
 		if r, ok := s.Referrals[e.GetReferralId()]; ok {
@@ -121,7 +121,7 @@ func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientStat
 		}
 	case *referralv1.ReferralForwarded:
 		if r, ok := s.Referrals[e.GetReferralId()]; ok {
-			r.Unit = unitOf(e.GetToUnit())
+			r.Unit = ids.UnitFromRef(e.GetToUnit())
 			holders := slices.Clip(r.RecordHolders)
 			for _, org := range []string{e.GetFromUnit().GetOrgNumber(), r.Unit.OrgNumber} {
 				if org != "" && !slices.Contains(holders, org) {
@@ -169,34 +169,4 @@ func remember(s PatientState, c *eventsv1.Commit, requestID, result string) Pati
 	m[key] = result
 	s.Requests = m
 	return s
-}
-
-// update returns a copy of xs with every element matching match replaced by
-// change(element); xs itself is untouched.
-func update[T any](xs []T, match func(T) bool, change func(T) T) []T {
-	out := slices.Clone(xs)
-	for i := range out {
-		if match(out[i]) {
-			out[i] = change(out[i])
-		}
-	}
-	return out
-}
-
-// instant reads an optional timestamp; unset is the zero time.
-func instant(t *timestamppb.Timestamp) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.AsTime()
-}
-
-// mustDate reads a date a decider wrote; an empty or malformed string is
-// the zero date rather than a panic, because a fold must never stop.
-func mustDate(s string) civil.Date {
-	d, err := civil.Parse(s)
-	if err != nil {
-		return civil.Date{}
-	}
-	return d
 }

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/ids"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
@@ -16,7 +17,7 @@ import (
 func evolvePathwayFacts(s PatientState, event proto.Message) PatientState {
 	switch e := event.(type) {
 	case *pathwayv1.PathwayStarted:
-		s = putPathway(s, PathwayFact{ID: e.GetPathwayId(), Unit: unitOf(e.GetUnit())})
+		s = putPathway(s, PathwayFact{ID: e.GetPathwayId(), Unit: ids.UnitFromRef(e.GetUnit())})
 	case *pathwayv1.PathwayCoordinatorAssigned:
 		if p, ok := s.ActivePathways[e.GetPathwayId()]; ok {
 			p.CoordinatorProfessionalID = e.GetProfessionalId()

@@ -12,26 +12,12 @@ import (
 	"time"
 
 	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/ids"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
-	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
 
-// Unit is a unit: HER-id plus organisation number. Access by unit compares
-// organisation numbers only, because that is what tokens carry.
-type Unit struct {
-	HerID     string
-	OrgNumber string
-}
-
-// UnitRef converts a unit to its wire form.
-func (u Unit) UnitRef() *eventsv1.UnitRef {
-	if u == (Unit{}) {
-		return nil
-	}
-	return &eventsv1.UnitRef{HerId: u.HerID, OrgNumber: u.OrgNumber}
-}
-
-func unitOf(u *eventsv1.UnitRef) Unit { return Unit{HerID: u.GetHerId(), OrgNumber: u.GetOrgNumber()} }
+// Unit is a unit: HER-id plus organisation number.
+type Unit = ids.Unit
 
 // Actor is who issues a command: a professional at an organisation, or the
 // patient themself (PatientID set), or a service.

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"github.com/stafett/stafett/pkg/ids"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 )
 
@@ -11,7 +12,7 @@ func GranteeFromProto(g *consentv1.Grantee) Party {
 	case *consentv1.Grantee_ProfessionalId:
 		return Party{ProfessionalID: x.ProfessionalId}
 	case *consentv1.Grantee_Unit:
-		return Party{Unit: unitOf(x.Unit)}
+		return Party{Unit: ids.UnitFromRef(x.Unit)}
 	case *consentv1.Grantee_CareTeam:
 		return Party{CareTeam: x.CareTeam}
 	}
@@ -24,7 +25,7 @@ func TargetFromProto(t *consentv1.ObjectionTarget) Party {
 	case *consentv1.ObjectionTarget_ProfessionalId:
 		return Party{ProfessionalID: x.ProfessionalId}
 	case *consentv1.ObjectionTarget_Unit:
-		return Party{Unit: unitOf(x.Unit)}
+		return Party{Unit: ids.UnitFromRef(x.Unit)}
 	}
 	return Party{}
 }
@@ -34,7 +35,7 @@ func granteeProto(p Party) *consentv1.Grantee {
 	case p.ProfessionalID != "":
 		return &consentv1.Grantee{Grantee: &consentv1.Grantee_ProfessionalId{ProfessionalId: p.ProfessionalID}}
 	case p.Unit != (Unit{}):
-		return &consentv1.Grantee{Grantee: &consentv1.Grantee_Unit{Unit: p.Unit.UnitRef()}}
+		return &consentv1.Grantee{Grantee: &consentv1.Grantee_Unit{Unit: p.Unit.Ref()}}
 	default:
 		return &consentv1.Grantee{Grantee: &consentv1.Grantee_CareTeam{CareTeam: p.CareTeam}}
 	}
@@ -44,5 +45,5 @@ func targetProto(p Party) *consentv1.ObjectionTarget {
 	if p.ProfessionalID != "" {
 		return &consentv1.ObjectionTarget{Target: &consentv1.ObjectionTarget_ProfessionalId{ProfessionalId: p.ProfessionalID}}
 	}
-	return &consentv1.ObjectionTarget{Target: &consentv1.ObjectionTarget_Unit{Unit: p.Unit.UnitRef()}}
+	return &consentv1.ObjectionTarget{Target: &consentv1.ObjectionTarget_Unit{Unit: p.Unit.Ref()}}
 }

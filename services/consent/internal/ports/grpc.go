@@ -58,11 +58,10 @@ func Scopes() authn.Policy {
 }
 
 func (s *Server) caller(ctx context.Context) (app.Caller, error) {
-	p, ok := authn.FromContext(ctx)
-	if !ok {
-		return app.Caller{}, errs.Permission("no authenticated caller")
+	a, p, err := access.Caller(ctx, s.pseudonyms)
+	if err != nil {
+		return app.Caller{}, err
 	}
-	a := access.ActorOf(p, s.pseudonyms)
 	return app.Caller{
 		Actor:   domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, PatientID: a.PatientID, Service: p.Service},
 		Service: p.IsService(),

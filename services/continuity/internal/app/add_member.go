@@ -27,7 +27,7 @@ type AddMember struct {
 // patient's choice, so it rests on the patient's consent for the plan.
 func (a *App) AddMember(ctx context.Context, in AddMember) (string, error) {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "plan_id", in.PlanID, true)
 	validateProfessional(&v, "professional_id", in.ProfessionalID, true)
 	v.Check(enumOK(in.Role, continuityv1.Role_name), "role", "must be a known ROLE_ value")

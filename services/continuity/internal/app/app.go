@@ -180,15 +180,6 @@ func resultOf(res decider.Result[domain.Patient], c Caller, requestID string) st
 	return id
 }
 
-func validateRequestID(v *errs.Validation, requestID string) {
-	switch {
-	case strings.TrimSpace(requestID) == "":
-		v.Add("request_id", "is required")
-	case len(requestID) > 128:
-		v.Add("request_id", "must be at most 128 characters")
-	}
-}
-
 func validatePatientID(v *errs.Validation, patientID string) {
 	switch {
 	case strings.TrimSpace(patientID) == "":
@@ -218,7 +209,7 @@ func validateProfessional(v *errs.Validation, field, id string, required bool) {
 		return
 	}
 	if _, err := ids.ParseProfessionalID(id); err != nil {
-		v.Add(field, reason(err))
+		v.Add(field, ids.Reason(err))
 	}
 }
 
@@ -226,24 +217,7 @@ func validateUnit(v *errs.Validation, field string, u domain.Unit, required bool
 	if u == (domain.Unit{}) && !required {
 		return
 	}
-	if strings.TrimSpace(u.HerID) == "" {
-		v.Add(field+".her_id", "is required")
-	} else if !isDigits(u.HerID) || len(u.HerID) > 12 {
-		v.Add(field+".her_id", "must be up to 12 digits")
-	}
-	if err := ids.ValidateOrgNumber(u.OrgNumber); err != nil {
-		v.Add(field+".org_number", reason(err))
-	}
-}
-
-func validateText(v *errs.Validation, field, value string, required bool, maxLen int) {
-	if required && strings.TrimSpace(value) == "" {
-		v.Add(field, "is required")
-		return
-	}
-	if len(value) > maxLen {
-		v.Add(field, "is too long")
-	}
+	v.Unit(field, u)
 }
 
 // instantOr is the given instant, or now when unset; past instants only
@@ -256,24 +230,6 @@ func instantOr(v *errs.Validation, field string, t *time.Time, now time.Time, fu
 		v.Add(field, "must not be in the future")
 	}
 	return *t
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// reason is the safe description of an identity validation error: it never
-// contains the rejected value.
-func reason(err error) string {
-	if ie, ok := err.(*ids.InvalidError); ok {
-		return ie.Reason
-	}
-	return "is not valid"
 }
 
 func enumOK[E ~int32](e E, names map[int32]string) bool {

@@ -21,9 +21,9 @@ import (
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
-	"github.com/stafett/stafett/pkg/natsembed/natstest"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 	"github.com/stafett/stafett/services/continuity/internal/app"
@@ -100,12 +100,8 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
-	_, nc := natstest.Conn(t)
+	store, nc := eventstoretest.Open(t)
 	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := eventstore.Open(t.Context(), js, eventstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ type AppointCoordinator struct {
 // AppointCoordinator sets the coordinator the patient chose.
 func (a *App) AppointCoordinator(ctx context.Context, in AppointCoordinator) error {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "plan_id", in.PlanID, true)
 	validateProfessional(&v, "professional_id", in.ProfessionalID, true)
 	if err := v.Err(); err != nil {

@@ -27,10 +27,10 @@ type AssignService struct {
 func (a *App) AssignService(ctx context.Context, in AssignService) (string, error) {
 	now := a.clock.Now()
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "plan_id", in.PlanID, true)
 	validateID(&v, "service_id", in.ServiceID, false)
-	validateText(&v, "description", in.Description, true, 2000)
+	v.Text("description", in.Description, true, 2000)
 	validateProfessional(&v, "responsible_professional_id", in.ResponsibleProfessionalID, in.ResponsibleUnit == (domain.Unit{}))
 	validateUnit(&v, "responsible_unit", in.ResponsibleUnit, false)
 	var from civil.Date

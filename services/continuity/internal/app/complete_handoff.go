@@ -32,7 +32,7 @@ type CompletedHandoff struct {
 func (a *App) CompleteHandoff(ctx context.Context, in CompleteHandoff) (CompletedHandoff, error) {
 	now := a.clock.Now()
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "handoff_id", in.HandoffID, true)
 	at := instantOr(&v, "completed_at", in.CompletedAt, now, false)
 	if err := v.Err(); err != nil {

@@ -24,7 +24,7 @@ type CreatePlan struct {
 func (a *App) CreatePlan(ctx context.Context, in CreatePlan) (string, error) {
 	now := a.clock.Now()
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validatePatientID(&v, in.PatientID)
 	from := optionalDate(&v, "period_from", in.PeriodFrom)
 	to := optionalDate(&v, "period_to", in.PeriodTo)

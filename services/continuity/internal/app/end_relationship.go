@@ -25,7 +25,7 @@ type EndRelationship struct {
 // the same commit and an alert in the log (pseudonymous ids only).
 func (a *App) EndRelationship(ctx context.Context, in EndRelationship) (bool, error) {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "relationship_id", in.RelationshipID, true)
 	v.Check(enumOK(in.Reason, continuityv1.EndReason_name), "reason", "must be a known END_REASON_ value")
 	at := instantOr(&v, "ended_at", in.EndedAt, a.clock.Now(), false)

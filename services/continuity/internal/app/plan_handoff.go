@@ -29,7 +29,7 @@ type PlanHandoff struct {
 func (a *App) PlanHandoff(ctx context.Context, in PlanHandoff) (string, error) {
 	now := a.clock.Now()
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "from_relationship_id", in.FromRelationshipID, true)
 	validateProfessional(&v, "to_professional_id", in.ToProfessionalID, true)
 	v.Check(enumOK(in.ToRole, continuityv1.Role_name), "to_role", "must be a known ROLE_ value")

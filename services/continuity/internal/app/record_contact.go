@@ -23,7 +23,7 @@ type RecordContact struct {
 // RecordContact records a consultation, call or meeting.
 func (a *App) RecordContact(ctx context.Context, in RecordContact) error {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "relationship_id", in.RelationshipID, true)
 	v.Check(enumOK(in.Kind, continuityv1.ContactKind_name), "kind", "must be a known CONTACT_KIND_ value")
 	at := instantOr(&v, "occurred_at", in.OccurredAt, a.clock.Now(), false)

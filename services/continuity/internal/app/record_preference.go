@@ -36,7 +36,7 @@ type PreferenceRecorded struct {
 // asked for; a failure is reported, and repeating the request tries again.
 func (a *App) RecordPreference(ctx context.Context, in RecordPreference) (PreferenceRecorded, error) {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validatePatientID(&v, in.PatientID)
 	validateProfessional(&v, "keep_professional_id", in.KeepProfessionalID, false)
 	validateProfessional(&v, "contact_after_end_professional_id", in.ContactAfterEndProfessionalID, false)

@@ -31,7 +31,7 @@ type MemberRemoved struct {
 // repeating the request (same request_id) tries again.
 func (a *App) RemoveMember(ctx context.Context, in RemoveMember) (MemberRemoved, error) {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "plan_id", in.PlanID, true)
 	validateProfessional(&v, "professional_id", in.ProfessionalID, true)
 	if err := v.Err(); err != nil {

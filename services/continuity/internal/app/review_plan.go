@@ -24,9 +24,9 @@ type ReviewPlan struct {
 // ReviewPlan records a review and the next review date.
 func (a *App) ReviewPlan(ctx context.Context, in ReviewPlan) error {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "plan_id", in.PlanID, true)
-	validateText(&v, "summary", in.Summary, false, 20000)
+	v.Text("summary", in.Summary, false, 20000)
 	reviewed := optionalDate(&v, "reviewed_on", in.ReviewedOn)
 	if reviewed.IsZero() && in.ReviewedOn == "" {
 		reviewed = civil.Of(a.clock.Now(), a.zone)

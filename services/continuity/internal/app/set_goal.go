@@ -23,10 +23,10 @@ type SetGoal struct {
 func (a *App) SetGoal(ctx context.Context, in SetGoal) (string, error) {
 	now := a.clock.Now()
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "plan_id", in.PlanID, true)
 	validateID(&v, "goal_id", in.GoalID, false)
-	validateText(&v, "text", in.Text, true, 5000)
+	v.Text("text", in.Text, true, 5000)
 	if err := v.Err(); err != nil {
 		return "", err
 	}

@@ -22,7 +22,7 @@ type SetMeetingPreference struct {
 // SetMeetingPreference records how the patient wants the group to work.
 func (a *App) SetMeetingPreference(ctx context.Context, in SetMeetingPreference) error {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validateID(&v, "plan_id", in.PlanID, true)
 	v.Check(enumOK(in.Preference, continuityv1.MeetingPreference_name), "preference", "must be a known MEETING_PREFERENCE_ value")
 	if err := v.Err(); err != nil {

@@ -32,7 +32,7 @@ type StartRelationship struct {
 func (a *App) StartRelationship(ctx context.Context, in StartRelationship) (string, error) {
 	now := a.clock.Now()
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	validatePatientID(&v, in.PatientID)
 	validateProfessional(&v, "professional_id", in.ProfessionalID, true)
 	v.Check(enumOK(in.Role, continuityv1.Role_name), "role", "must be a known ROLE_ value")

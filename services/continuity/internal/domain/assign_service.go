@@ -41,7 +41,7 @@ func DecideAssignService(p Patient, cmd AssignService) ([]proto.Message, error) 
 	}
 	return []proto.Message{&continuityv1.PlanServiceAssigned{
 		PlanId: plan.ID, PatientId: p.PatientID, ServiceId: id, Description: cmd.Description,
-		ResponsibleProfessionalId: cmd.ResponsibleProfessionalID, ResponsibleUnit: cmd.ResponsibleUnit.UnitRef(),
+		ResponsibleProfessionalId: cmd.ResponsibleProfessionalID, ResponsibleUnit: cmd.ResponsibleUnit.Ref(),
 		FromDate: dateString(cmd.From), ToDate: dateString(cmd.To), RecordedBy: recordedBy(cmd.By),
 	}}, nil
 }

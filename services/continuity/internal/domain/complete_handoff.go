@@ -56,7 +56,7 @@ func DecideCompleteHandoff(p Patient, cmd CompleteHandoff) ([]proto.Message, err
 		},
 		&continuityv1.RelationshipStarted{
 			RelationshipId: cmd.NewRelationshipID, PatientId: p.PatientID, ProfessionalId: h.ToProfessionalID,
-			Role: h.ToRole, Unit: h.ToUnit.UnitRef(), Sector: h.ToSector, StartedAt: stamp(cmd.CompletedAt), FromHandoffId: h.ID,
+			Role: h.ToRole, Unit: h.ToUnit.Ref(), Sector: h.ToSector, StartedAt: stamp(cmd.CompletedAt), FromHandoffId: h.ID,
 		},
 	}
 	return append(events, restored(p, p.PatientID, cmd.NewRelationshipID, h.ToRole, cmd.CompletedAt)...), nil

@@ -40,7 +40,7 @@ func DecideEndRelationship(p Patient, cmd EndRelationship) ([]proto.Message, err
 	if IsKeyRole(r.Role) && p.ActiveKeyRelationships(r.ID) == 0 && !p.completedHandoffFrom(r.ID) && !p.WithoutContact {
 		events = append(events, &continuityv1.PatientLeftWithoutContact{
 			PatientId: p.PatientID, RelationshipId: r.ID, ProfessionalId: r.ProfessionalID, Role: r.Role,
-			Unit: r.Unit.UnitRef(), Reason: cmd.Reason, At: stamp(cmd.EndedAt),
+			Unit: r.Unit.Ref(), Reason: cmd.Reason, At: stamp(cmd.EndedAt),
 		})
 	}
 	return events, nil

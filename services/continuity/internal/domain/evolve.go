@@ -9,6 +9,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/fold"
+	"github.com/stafett/stafett/pkg/ids"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
@@ -25,36 +27,36 @@ func Evolve(p Patient, event proto.Message, c *eventsv1.Commit) Patient {
 	case *continuityv1.RelationshipStarted:
 		p.Relationships = append(slices.Clip(p.Relationships), Relationship{
 			ID: e.GetRelationshipId(), ProfessionalID: e.GetProfessionalId(), Role: e.GetRole(),
-			Unit: UnitOf(e.GetUnit()), Sector: e.GetSector(), ChosenByPatient: e.GetChosenByPatient(),
-			StartedAt: instant(e.GetStartedAt()), FromHandoffID: e.GetFromHandoffId(),
+			Unit: ids.UnitFromRef(e.GetUnit()), Sector: e.GetSector(), ChosenByPatient: e.GetChosenByPatient(),
+			StartedAt: fold.Instant(e.GetStartedAt()), FromHandoffID: e.GetFromHandoffId(),
 		})
 		p = remember(p, c, e.GetRelationshipId())
 	case *continuityv1.ContactRecorded:
-		p.Relationships = update(p.Relationships, func(r Relationship) bool { return r.ID == e.GetRelationshipId() },
+		p.Relationships = fold.Update(p.Relationships, func(r Relationship) bool { return r.ID == e.GetRelationshipId() },
 			func(r Relationship) Relationship {
 				r.Contacts++
-				if at := instant(e.GetOccurredAt()); at.After(r.LastContactAt) {
+				if at := fold.Instant(e.GetOccurredAt()); at.After(r.LastContactAt) {
 					r.LastContactAt = at
 				}
 				return r
 			})
 	case *continuityv1.RelationshipEnded:
-		p.Relationships = update(p.Relationships, func(r Relationship) bool { return r.ID == e.GetRelationshipId() },
+		p.Relationships = fold.Update(p.Relationships, func(r Relationship) bool { return r.ID == e.GetRelationshipId() },
 			func(r Relationship) Relationship {
-				r.EndedAt, r.EndReason = instant(e.GetEndedAt()), e.GetReason()
+				r.EndedAt, r.EndReason = fold.Instant(e.GetEndedAt()), e.GetReason()
 				return r
 			})
 	case *continuityv1.HandoffPlanned:
 		p.Handoffs = append(slices.Clip(p.Handoffs), Handoff{
 			ID: e.GetHandoffId(), FromRelationshipID: e.GetFromRelationshipId(), ToProfessionalID: e.GetToProfessionalId(),
-			ToRole: e.GetToRole(), ToUnit: UnitOf(e.GetToUnit()), ToSector: e.GetToSector(),
-			PlannedAt: instant(e.GetPlannedAt()), Kind: e.GetKind(), JointMeeting: e.GetJointMeeting(),
+			ToRole: e.GetToRole(), ToUnit: ids.UnitFromRef(e.GetToUnit()), ToSector: e.GetToSector(),
+			PlannedAt: fold.Instant(e.GetPlannedAt()), Kind: e.GetKind(), JointMeeting: e.GetJointMeeting(),
 		})
 		p = remember(p, c, e.GetHandoffId())
 	case *continuityv1.HandoffCompleted:
-		p.Handoffs = update(p.Handoffs, func(h Handoff) bool { return h.ID == e.GetHandoffId() },
+		p.Handoffs = fold.Update(p.Handoffs, func(h Handoff) bool { return h.ID == e.GetHandoffId() },
 			func(h Handoff) Handoff {
-				h.CompletedAt, h.SummaryShared = instant(e.GetCompletedAt()), e.GetSummaryShared()
+				h.CompletedAt, h.SummaryShared = fold.Instant(e.GetCompletedAt()), e.GetSummaryShared()
 				h.CompletedKind, h.ToRelationshipID = e.GetKind(), e.GetToRelationshipId()
 				return h
 			})
@@ -66,12 +68,12 @@ func Evolve(p Patient, event proto.Message, c *eventsv1.Commit) Patient {
 		p.Preference = &Preference{
 			KeepProfessionalID: e.GetKeepProfessionalId(), Closeness: e.GetCloseness(),
 			ContactAfterEnd: e.GetContactAfterEnd(), ContactAfterEndProfessionalID: e.GetContactAfterEndProfessionalId(),
-			ChosenByPatient: e.GetChosenByPatient(), RecordedAt: instant(e.GetRecordedAt()),
+			ChosenByPatient: e.GetChosenByPatient(), RecordedAt: fold.Instant(e.GetRecordedAt()),
 		}
 	case *continuityv1.IndividualPlanCreated:
 		p.Plan = &Plan{
-			ID: e.GetPlanId(), CreatedAt: instant(e.GetCreatedAt()), ConsentRecordedBy: e.GetConsentRecordedBy(),
-			PeriodFrom: date(e.GetPeriodFrom()), PeriodTo: date(e.GetPeriodTo()),
+			ID: e.GetPlanId(), CreatedAt: fold.Instant(e.GetCreatedAt()), ConsentRecordedBy: e.GetConsentRecordedBy(),
+			PeriodFrom: fold.Date(e.GetPeriodFrom()), PeriodTo: fold.Date(e.GetPeriodTo()),
 		}
 		p = remember(p, c, e.GetPlanId())
 	case *continuityv1.CoordinatorAppointed:
@@ -82,7 +84,7 @@ func Evolve(p Patient, event proto.Message, c *eventsv1.Commit) Patient {
 		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
 			pl.Members = append(slices.Clip(pl.Members), Member{
 				ProfessionalID: e.GetProfessionalId(), Role: e.GetRole(), ChosenByPatient: e.GetChosenByPatient(),
-				ConsentID: e.GetConsentId(), AddedAt: instant(e.GetAddedAt()),
+				ConsentID: e.GetConsentId(), AddedAt: fold.Instant(e.GetAddedAt()),
 			})
 		})
 		p = remember(p, c, e.GetConsentId())
@@ -94,9 +96,9 @@ func Evolve(p Patient, event proto.Message, c *eventsv1.Commit) Patient {
 		p = remember(p, c, e.GetConsentId())
 	case *continuityv1.PlanGoalSet:
 		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
-			g := Goal{ID: e.GetGoalId(), Text: e.GetText(), SetAt: instant(e.GetSetAt())}
+			g := Goal{ID: e.GetGoalId(), Text: e.GetText(), SetAt: fold.Instant(e.GetSetAt())}
 			if slices.ContainsFunc(pl.Goals, func(x Goal) bool { return x.ID == g.ID }) {
-				pl.Goals = update(pl.Goals, func(x Goal) bool { return x.ID == g.ID }, func(Goal) Goal { return g })
+				pl.Goals = fold.Update(pl.Goals, func(x Goal) bool { return x.ID == g.ID }, func(Goal) Goal { return g })
 			} else {
 				pl.Goals = append(slices.Clip(pl.Goals), g)
 			}
@@ -106,10 +108,10 @@ func Evolve(p Patient, event proto.Message, c *eventsv1.Commit) Patient {
 		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
 			s := PlanService{
 				ID: e.GetServiceId(), Description: e.GetDescription(), ResponsibleProfessionalID: e.GetResponsibleProfessionalId(),
-				ResponsibleUnit: UnitOf(e.GetResponsibleUnit()), From: date(e.GetFromDate()), To: date(e.GetToDate()),
+				ResponsibleUnit: ids.UnitFromRef(e.GetResponsibleUnit()), From: fold.Date(e.GetFromDate()), To: fold.Date(e.GetToDate()),
 			}
 			if slices.ContainsFunc(pl.Services, func(x PlanService) bool { return x.ID == s.ID }) {
-				pl.Services = update(pl.Services, func(x PlanService) bool { return x.ID == s.ID }, func(PlanService) PlanService { return s })
+				pl.Services = fold.Update(pl.Services, func(x PlanService) bool { return x.ID == s.ID }, func(PlanService) PlanService { return s })
 			} else {
 				pl.Services = append(slices.Clip(pl.Services), s)
 			}
@@ -120,8 +122,8 @@ func Evolve(p Patient, event proto.Message, c *eventsv1.Commit) Patient {
 	case *continuityv1.PlanReviewed:
 		p = withPlan(p, e.GetPlanId(), func(pl *Plan) {
 			r := Review{
-				ReviewedOn: date(e.GetReviewedOn()), Summary: e.GetSummary(), PatientTookPart: e.GetPatientTookPart(),
-				NextReviewOn: date(e.GetNextReviewOn()), ReviewedBy: e.GetReviewedBy(),
+				ReviewedOn: fold.Date(e.GetReviewedOn()), Summary: e.GetSummary(), PatientTookPart: e.GetPatientTookPart(),
+				NextReviewOn: fold.Date(e.GetNextReviewOn()), ReviewedBy: e.GetReviewedBy(),
 			}
 			pl.Reviews = append(slices.Clip(pl.Reviews), r)
 			pl.NextReviewOn = r.NextReviewOn
@@ -157,40 +159,11 @@ func remember(p Patient, c *eventsv1.Commit, id string) Patient {
 	return p
 }
 
-// update returns a copy of xs with every element matching match replaced by
-// change(element); xs itself is untouched.
-func update[T any](xs []T, match func(T) bool, change func(T) T) []T {
-	out := slices.Clone(xs)
-	for i := range out {
-		if match(out[i]) {
-			out[i] = change(out[i])
-		}
-	}
-	return out
-}
-
-func instant(t *timestamppb.Timestamp) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.AsTime()
-}
-
 func stamp(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {
 		return nil
 	}
 	return timestamppb.New(t)
-}
-
-// date reads a date a decider wrote; a malformed one is the zero date rather
-// than a panic, because a fold must never stop.
-func date(s string) civil.Date {
-	d, err := civil.Parse(s)
-	if err != nil {
-		return civil.Date{}
-	}
-	return d
 }
 
 func dateString(d civil.Date) string {

@@ -54,7 +54,7 @@ func given(events ...proto.Message) domain.Patient {
 func started(id, professional string, role continuityv1.Role) *continuityv1.RelationshipStarted {
 	return &continuityv1.RelationshipStarted{
 		RelationshipId: id, PatientId: patientID, ProfessionalId: professional, Role: role,
-		Unit: dps().UnitRef(), Sector: continuityv1.Sector_SECTOR_SPECIALIST, StartedAt: timestamppb.New(day(2)),
+		Unit: dps().Ref(), Sector: continuityv1.Sector_SECTOR_SPECIALIST, StartedAt: timestamppb.New(day(2)),
 	}
 }
 
@@ -65,7 +65,7 @@ func ended(id string) *continuityv1.RelationshipEnded {
 func planned(id, from, to string, kind continuityv1.HandoffKind, joint bool) *continuityv1.HandoffPlanned {
 	return &continuityv1.HandoffPlanned{
 		HandoffId: id, PatientId: patientID, FromRelationshipId: from, ToProfessionalId: to, ToRole: therapist,
-		ToUnit: dps().UnitRef(), PlannedAt: timestamppb.New(day(5)), Kind: kind, JointMeeting: joint,
+		ToUnit: dps().Ref(), PlannedAt: timestamppb.New(day(5)), Kind: kind, JointMeeting: joint,
 	}
 }
 

@@ -12,26 +12,12 @@ import (
 	"time"
 
 	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/ids"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
-	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
 
 // Unit is a unit: HER-id plus organisation number.
-type Unit struct {
-	HerID     string
-	OrgNumber string
-}
-
-// UnitRef converts a unit to its wire form; the zero unit is nil.
-func (u Unit) UnitRef() *eventsv1.UnitRef {
-	if u == (Unit{}) {
-		return nil
-	}
-	return &eventsv1.UnitRef{HerId: u.HerID, OrgNumber: u.OrgNumber}
-}
-
-// UnitOf reads a unit from the wire.
-func UnitOf(u *eventsv1.UnitRef) Unit { return Unit{HerID: u.GetHerId(), OrgNumber: u.GetOrgNumber()} }
+type Unit = ids.Unit
 
 // Actor is who issues a command: a professional at an organisation, the
 // patient themself (PatientID set), or a service.

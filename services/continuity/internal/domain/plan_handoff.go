@@ -47,7 +47,7 @@ func DecidePlanHandoff(p Patient, cmd PlanHandoff) ([]proto.Message, error) {
 	}
 	return []proto.Message{&continuityv1.HandoffPlanned{
 		HandoffId: cmd.HandoffID, PatientId: p.PatientID, FromRelationshipId: r.ID, FromProfessionalId: r.ProfessionalID,
-		ToProfessionalId: cmd.ToProfessionalID, ToRole: cmd.ToRole, ToUnit: cmd.ToUnit.UnitRef(), ToSector: sector,
+		ToProfessionalId: cmd.ToProfessionalID, ToRole: cmd.ToRole, ToUnit: cmd.ToUnit.Ref(), ToSector: sector,
 		PlannedAt: stamp(cmd.PlannedAt), Kind: cmd.Kind, JointMeeting: cmd.JointMeeting,
 	}}, nil
 }

@@ -34,7 +34,7 @@ func DecideStartRelationship(p Patient, cmd StartRelationship) ([]proto.Message,
 	chosen := cmd.ChosenByPatient || cmd.By.IsPatient(cmd.PatientID)
 	events := []proto.Message{&continuityv1.RelationshipStarted{
 		RelationshipId: cmd.RelationshipID, PatientId: cmd.PatientID, ProfessionalId: cmd.ProfessionalID,
-		Role: cmd.Role, Unit: cmd.Unit.UnitRef(), Sector: cmd.Sector, ChosenByPatient: chosen, StartedAt: stamp(cmd.StartedAt),
+		Role: cmd.Role, Unit: cmd.Unit.Ref(), Sector: cmd.Sector, ChosenByPatient: chosen, StartedAt: stamp(cmd.StartedAt),
 	}}
 	return append(events, restored(p, cmd.PatientID, cmd.RelationshipID, cmd.Role, cmd.StartedAt)...), nil
 }

@@ -55,13 +55,8 @@ func Scopes() authn.Policy {
 }
 
 func (s *Server) caller(ctx context.Context) (app.Caller, error) {
-	p, ok := authn.FromContext(ctx)
-	if !ok {
-		// The authentication interceptor always runs first; reaching here
-		// without a principal is a wiring fault, not the caller's.
-		return app.Caller{}, errs.Permission("no authenticated caller")
-	}
-	return access.ActorOf(p, s.pseudonyms), nil
+	a, _, err := access.Caller(ctx, s.pseudonyms)
+	return a, err
 }
 
 // instant reads an optional timestamp; nil means "now" to the application.
@@ -87,7 +82,7 @@ func (s *Server) StartRelationship(ctx context.Context, req *continuityv1.StartR
 	}
 	id, err := s.app.StartRelationship(ctx, app.StartRelationship{
 		Caller: c, RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), ProfessionalID: req.GetProfessionalId(),
-		Role: req.GetRole(), Unit: domain.UnitOf(req.GetUnit()), Sector: req.GetSector(),
+		Role: req.GetRole(), Unit: ids.UnitFromRef(req.GetUnit()), Sector: req.GetSector(),
 		ChosenByPatient: req.GetChosenByPatient(), StartedAt: at,
 	})
 	if err != nil {
@@ -142,7 +137,7 @@ func (s *Server) PlanHandoff(ctx context.Context, req *continuityv1.PlanHandoffR
 	}
 	id, err := s.app.PlanHandoff(ctx, app.PlanHandoff{
 		Caller: c, RequestID: req.GetRequestId(), FromRelationshipID: req.GetFromRelationshipId(),
-		ToProfessionalID: req.GetToProfessionalId(), ToRole: req.GetToRole(), ToUnit: domain.UnitOf(req.GetToUnit()),
+		ToProfessionalID: req.GetToProfessionalId(), ToRole: req.GetToRole(), ToUnit: ids.UnitFromRef(req.GetToUnit()),
 		ToSector: req.GetToSector(), PlannedAt: at, Kind: req.GetKind(), JointMeeting: req.GetJointMeeting(),
 	})
 	if err != nil {
@@ -289,7 +284,7 @@ func (s *Server) AssignPlanService(ctx context.Context, req *continuityv1.Assign
 	id, err := s.app.AssignService(ctx, app.AssignService{
 		Caller: c, RequestID: req.GetRequestId(), PlanID: req.GetPlanId(), ServiceID: req.GetServiceId(),
 		Description: req.GetDescription(), ResponsibleProfessionalID: req.GetResponsibleProfessionalId(),
-		ResponsibleUnit: domain.UnitOf(req.GetResponsibleUnit()), FromDate: req.GetFromDate(), ToDate: req.GetToDate(),
+		ResponsibleUnit: ids.UnitFromRef(req.GetResponsibleUnit()), FromDate: req.GetFromDate(), ToDate: req.GetToDate(),
 	})
 	if err != nil {
 		return nil, err
@@ -360,7 +355,7 @@ func dateString(d interface {
 
 func relationshipProto(patientID string, r domain.Relationship) *continuityv1.Relationship {
 	return &continuityv1.Relationship{
-		RelationshipId: r.ID, PatientId: patientID, ProfessionalId: r.ProfessionalID, Role: r.Role, Unit: r.Unit.UnitRef(),
+		RelationshipId: r.ID, PatientId: patientID, ProfessionalId: r.ProfessionalID, Role: r.Role, Unit: r.Unit.Ref(),
 		Sector: r.Sector, ChosenByPatient: r.ChosenByPatient, StartedAt: stamp(r.StartedAt), EndedAt: stamp(r.EndedAt),
 		EndReason: r.EndReason, Active: r.Active(), FromHandoffId: r.FromHandoffID, ContactCount: int32(r.Contacts),
 		LastContactAt: stamp(r.LastContactAt),
@@ -374,7 +369,7 @@ func handoffProto(h domain.Handoff) *continuityv1.Handoff {
 	}
 	return &continuityv1.Handoff{
 		HandoffId: h.ID, FromRelationshipId: h.FromRelationshipID, ToProfessionalId: h.ToProfessionalID, ToRole: h.ToRole,
-		ToUnit: h.ToUnit.UnitRef(), ToSector: h.ToSector, PlannedAt: stamp(h.PlannedAt), Kind: h.Kind,
+		ToUnit: h.ToUnit.Ref(), ToSector: h.ToSector, PlannedAt: stamp(h.PlannedAt), Kind: h.Kind,
 		JointMeeting: h.JointMeeting, Status: status, CompletedAt: stamp(h.CompletedAt), SummaryShared: h.SummaryShared,
 		CompletedKind: h.CompletedKind, ToRelationshipId: h.ToRelationshipID,
 	}
@@ -398,7 +393,7 @@ func planProto(patientID string, p domain.Plan) *continuityv1.IndividualPlan {
 	for _, s := range p.Services {
 		out.Services = append(out.Services, &continuityv1.PlanService{
 			ServiceId: s.ID, Description: s.Description, ResponsibleProfessionalId: s.ResponsibleProfessionalID,
-			ResponsibleUnit: s.ResponsibleUnit.UnitRef(), FromDate: dateString(s.From), ToDate: dateString(s.To),
+			ResponsibleUnit: s.ResponsibleUnit.Ref(), FromDate: dateString(s.From), ToDate: dateString(s.To),
 		})
 	}
 	for _, r := range p.Reviews {

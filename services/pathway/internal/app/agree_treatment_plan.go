@@ -40,7 +40,7 @@ func (a *App) AgreeTreatmentPlan(ctx context.Context, in AgreeTreatmentPlan) (do
 		v.Add("options_offered", "at most "+strconv.Itoa(maxOptions)+" options")
 	}
 	for i, o := range in.OptionsOffered {
-		validateText(&v, "options_offered["+strconv.Itoa(i)+"]", o, true, 500)
+		v.Text("options_offered["+strconv.Itoa(i)+"]", o, true, 500)
 	}
 	restricted := in.DecisionMode == pathwayv1.DecisionMode_DECISION_MODE_RESTRICTED
 	switch in.DecisionMode {
@@ -50,10 +50,10 @@ func (a *App) AgreeTreatmentPlan(ctx context.Context, in AgreeTreatmentPlan) (do
 		v.Add("decision_mode", "must be DECISION_MODE_CLIENT_LED, _SHARED, _PROFESSIONAL_LED or _RESTRICTED")
 	}
 	// When the patient's say was restricted there may be no choice of theirs to record.
-	validateText(&v, "chosen_option", in.ChosenOption, !restricted, 500)
+	v.Text("chosen_option", in.ChosenOption, !restricted, 500)
 	switch {
 	case restricted:
-		validateText(&v, "restriction_reason", in.RestrictionReason, true, 5000)
+		v.Text("restriction_reason", in.RestrictionReason, true, 5000)
 	case strings.TrimSpace(in.RestrictionReason) != "":
 		v.Add("restriction_reason", "is only recorded with DECISION_MODE_RESTRICTED")
 	}

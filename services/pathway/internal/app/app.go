@@ -6,14 +6,13 @@ package app
 
 import (
 	"context"
-	"strings"
 
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
+	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/idgen"
-	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
 )
@@ -110,55 +109,7 @@ func (a *App) execute(ctx context.Context, actor domain.Actor, pathwayID, reques
 	return res.State, nil
 }
 
-type violations interface{ Add(string, string) }
-
-func validateCommand(v violations, requestID, pathwayID string) {
-	switch {
-	case strings.TrimSpace(requestID) == "":
-		v.Add("request_id", "is required")
-	case len(requestID) > 128:
-		v.Add("request_id", "must be at most 128 characters")
-	}
-	if strings.TrimSpace(pathwayID) == "" {
-		v.Add("pathway_id", "is required")
-	}
-}
-
-func validateUnit(v violations, field string, u domain.Unit) {
-	if strings.TrimSpace(u.HerID) == "" {
-		v.Add(field+".her_id", "is required")
-	} else if !isDigits(u.HerID) || len(u.HerID) > 12 {
-		v.Add(field+".her_id", "must be up to 12 digits")
-	}
-	if err := ids.ValidateOrgNumber(u.OrgNumber); err != nil {
-		v.Add(field+".org_number", reason(err))
-	}
-}
-
-func validateText(v violations, field, value string, required bool, maxLen int) {
-	if required && strings.TrimSpace(value) == "" {
-		v.Add(field, "is required")
-		return
-	}
-	if len(value) > maxLen {
-		v.Add(field, "is too long")
-	}
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// reason is the safe description of an identity validation error: it never
-// contains the rejected value.
-func reason(err error) string {
-	if ie, ok := err.(*ids.InvalidError); ok {
-		return ie.Reason
-	}
-	return "is not valid"
+func validateCommand(v *errs.Validation, requestID, pathwayID string) {
+	v.RequestID(requestID)
+	v.Require(pathwayID, "pathway_id")
 }

@@ -24,7 +24,7 @@ func (a *App) AssignPathwayCoordinator(ctx context.Context, in AssignPathwayCoor
 	var v errs.Validation
 	validateCommand(&v, in.RequestID, in.PathwayID)
 	if pid, err := ids.ParseProfessionalID(in.ProfessionalID); err != nil {
-		v.Add("professional_id", reason(err))
+		v.Add("professional_id", ids.Reason(err))
 	} else if !pid.IsHealthPersonnel() {
 		v.Add("professional_id", "must be health personnel (hpr:<digits>)")
 	}

@@ -21,7 +21,7 @@ type CompletePathway struct {
 func (a *App) CompletePathway(ctx context.Context, in CompletePathway) (domain.Pathway, error) {
 	var v errs.Validation
 	validateCommand(&v, in.RequestID, in.PathwayID)
-	validateText(&v, "reason", in.Reason, false, 5000)
+	v.Text("reason", in.Reason, false, 5000)
 	if err := v.Err(); err != nil {
 		return domain.Pathway{}, err
 	}

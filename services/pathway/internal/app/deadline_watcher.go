@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -22,41 +21,17 @@ func watcherActor() domain.Actor {
 // Running it again is harmless: each target is reported once.
 func (a *App) CheckDeadlines(ctx context.Context) (int, error) {
 	now := a.clock.Now()
-	var due []string
-	a.image.Range(func(s decider.Snapshot[domain.Pathway]) bool {
-		if len(domain.DecideDeadlines(s.State, now, a.policy)) > 0 {
-			due = append(due, s.ID)
-		}
-		return true
-	})
-	changed := 0
-	var failed []error
-	for _, id := range due {
-		res, err := a.runtime.Execute(ctx, id, a.meta(watcherActor(), "", a.image.Get(id).State.PatientID),
-			func(p domain.Pathway) ([]proto.Message, error) { return domain.DecideDeadlines(p, now, a.policy), nil })
-		if err != nil {
-			failed = append(failed, err)
-			continue
-		}
-		if res.Appended {
-			changed++
-		}
-	}
-	return changed, errors.Join(failed...)
+	return a.runtime.Sweep(ctx,
+		func(s decider.Snapshot[domain.Pathway]) decider.Meta {
+			return a.meta(watcherActor(), "", s.State.PatientID)
+		},
+		func(p domain.Pathway) ([]proto.Message, error) { return domain.DecideDeadlines(p, now, a.policy), nil })
 }
 
 // WatchDeadlines checks targets every interval until ctx ends.
 func (a *App) WatchDeadlines(ctx context.Context, interval time.Duration, logger *slog.Logger) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		if _, err := a.CheckDeadlines(ctx); err != nil && ctx.Err() == nil {
-			logger.WarnContext(ctx, "milestone check incomplete", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-	}
+	decider.Every(ctx, interval, logger, "milestone check incomplete", func(ctx context.Context) error {
+		_, err := a.CheckDeadlines(ctx)
+		return err
+	})
 }

@@ -41,7 +41,7 @@ const minPatientsForOps = 5
 // one can be singled out. Anyone else is refused.
 func (a *App) GetDecisionStatistics(_ context.Context, c Caller, unit domain.Unit) (DecisionStatistics, error) {
 	var v errs.Validation
-	validateUnit(&v, "unit", unit)
+	v.Unit("unit", unit)
 	if err := v.Err(); err != nil {
 		return DecisionStatistics{}, err
 	}

@@ -23,9 +23,9 @@ import (
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
-	"github.com/stafett/stafett/pkg/natsembed/natstest"
 	"github.com/stafett/stafett/pkg/workdays"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
@@ -92,12 +92,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	_, nc := natstest.Conn(t)
+	store, nc := eventstoretest.Open(t)
 	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := eventstore.Open(t.Context(), js, eventstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,17 +3,14 @@ package app
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
+	"github.com/stafett/stafett/pkg/paging"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
 )
@@ -35,11 +32,6 @@ type PathwayPage struct {
 	NextPageToken string
 }
 
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
-)
-
 // ListPathways returns the pathways the caller may read. Every patient whose
 // pathways appear is checked with the consent service and logged; a patient
 // the caller may not see is left out, exactly as if they had no pathway.
@@ -51,7 +43,7 @@ func (a *App) ListPathways(ctx context.Context, in ListPathways) (PathwayPage, e
 	case in.PatientID != "" && !ids.IsPatientID(in.PatientID):
 		v.Add("patient_id", "is not a patient id")
 	case in.Unit != nil:
-		validateUnit(&v, "unit", *in.Unit)
+		v.Unit("unit", *in.Unit)
 	}
 	if _, ok := pathwayv1.PathwayStatus_name[int32(in.Status)]; !ok {
 		v.Add("status", "is not a known status")
@@ -59,18 +51,14 @@ func (a *App) ListPathways(ctx context.Context, in ListPathways) (PathwayPage, e
 	if in.PageSize < 0 {
 		v.Add("page_size", "must not be negative")
 	}
-	after, err := decodePageToken(in.PageToken)
+	after, err := paging.Decode(in.PageToken)
 	if err != nil {
 		v.Add("page_token", "is not a token this service issued")
 	}
 	if err := v.Err(); err != nil {
 		return PathwayPage{}, err
 	}
-	size := in.PageSize
-	if size == 0 {
-		size = defaultPageSize
-	}
-	size = min(size, maxPageSize)
+	size := paging.Size(in.PageSize)
 
 	var matches []domain.Pathway
 	a.image.Range(func(s decider.Snapshot[domain.Pathway]) bool {
@@ -78,7 +66,7 @@ func (a *App) ListPathways(ctx context.Context, in ListPathways) (PathwayPage, e
 		if (in.PatientID != "" && p.PatientID != in.PatientID) ||
 			(in.Unit != nil && p.Unit != *in.Unit) ||
 			(in.Status != pathwayv1.PathwayStatus_PATHWAY_STATUS_UNSPECIFIED && p.Status != in.Status) ||
-			!after.before(p) {
+			!after.Precedes(p.StartedAt, p.ID) {
 			return true
 		}
 		matches = append(matches, p)
@@ -109,7 +97,8 @@ func (a *App) ListPathways(ctx context.Context, in ListPathways) (PathwayPage, e
 			continue
 		}
 		if len(page.Pathways) == size {
-			page.NextPageToken = encodePageToken(page.Pathways[len(page.Pathways)-1])
+			last := page.Pathways[len(page.Pathways)-1]
+			page.NextPageToken = paging.After(last.StartedAt, last.ID).Encode()
 			break
 		}
 		page.Pathways = append(page.Pathways, p)
@@ -127,44 +116,4 @@ func (a *App) allowRead(ctx context.Context, c Caller, read access.Read) (bool, 
 		return false, err
 	}
 	return true, nil
-}
-
-// pagePosition is the sort key of the last pathway on the previous page.
-type pagePosition struct {
-	set       bool
-	startedAt time.Time
-	id        string
-}
-
-func (p pagePosition) before(x domain.Pathway) bool {
-	if !p.set {
-		return true
-	}
-	if c := p.startedAt.Compare(x.StartedAt); c != 0 {
-		return c < 0
-	}
-	return p.id < x.ID
-}
-
-func encodePageToken(p domain.Pathway) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(p.StartedAt.UnixNano(), 10) + ":" + p.ID))
-}
-
-func decodePageToken(token string) (pagePosition, error) {
-	if token == "" {
-		return pagePosition{}, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return pagePosition{}, fmt.Errorf("page token: %w", err)
-	}
-	nanos, id, ok := strings.Cut(string(raw), ":")
-	if !ok || id == "" {
-		return pagePosition{}, fmt.Errorf("page token: malformed")
-	}
-	n, err := strconv.ParseInt(nanos, 10, 64)
-	if err != nil {
-		return pagePosition{}, fmt.Errorf("page token: %w", err)
-	}
-	return pagePosition{set: true, startedAt: time.Unix(0, n), id: id}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
@@ -64,7 +65,7 @@ func (a *App) startFromReferral(ctx context.Context, c *eventsv1.Commit, e *refe
 		ReferralID:        e.GetReferralId(),
 		PatientID:         e.GetPatientId(),
 		Type:              granted.GetPathwayType(),
-		Unit:              domain.UnitOf(e.GetReceivingUnit()),
+		Unit:              ids.UnitFromRef(e.GetReceivingUnit()),
 		BirthDate:         parseDate(e.GetPatientBirthDate()),
 		CareStartDeadline: parseDate(granted.GetCareStartDeadline()),
 		At:                e.GetAssessedAt().AsTime(),

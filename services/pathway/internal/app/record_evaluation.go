@@ -24,7 +24,7 @@ type RecordEvaluation struct {
 func (a *App) RecordEvaluation(ctx context.Context, in RecordEvaluation) (domain.Pathway, error) {
 	var v errs.Validation
 	validateCommand(&v, in.RequestID, in.PathwayID)
-	validateText(&v, "feedback_tool", in.FeedbackTool, false, 100)
+	v.Text("feedback_tool", in.FeedbackTool, false, 100)
 	if in.FeedbackTool != "" && !in.FeedbackToolUsed {
 		v.Add("feedback_tool", "names a tool only when feedback_tool_used is true")
 	}

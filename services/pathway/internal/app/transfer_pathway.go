@@ -27,8 +27,8 @@ type TransferPathway struct {
 func (a *App) TransferPathway(ctx context.Context, in TransferPathway) (old, next domain.Pathway, err error) {
 	var v errs.Validation
 	validateCommand(&v, in.RequestID, in.PathwayID)
-	validateUnit(&v, "to_unit", in.To)
-	validateText(&v, "reason", in.Reason, false, 5000)
+	v.Unit("to_unit", in.To)
+	v.Text("reason", in.Reason, false, 5000)
 	if err := v.Err(); err != nil {
 		return domain.Pathway{}, domain.Pathway{}, err
 	}

@@ -22,7 +22,7 @@ func DecideComplete(p Pathway, cmd Complete, pol Policy) ([]proto.Message, error
 		return nil, err
 	}
 	return []proto.Message{&pathwayv1.PathwayCompleted{
-		PathwayId: p.ID, ReferralId: p.ReferralID, Unit: p.Unit.UnitRef(), Reason: cmd.Reason,
+		PathwayId: p.ID, ReferralId: p.ReferralID, Unit: p.Unit.Ref(), Reason: cmd.Reason,
 		CompletedBy: cmd.By.ProfessionalID, CompletedAt: timestamppb.New(cmd.At), CompletedOn: pol.DateOf(cmd.At).String(),
 	}}, nil
 }

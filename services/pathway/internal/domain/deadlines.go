@@ -26,7 +26,7 @@ func DecideDeadlines(p Pathway, now time.Time, pol Policy) []proto.Message {
 			continue
 		}
 		events = append(events, &pathwayv1.MilestoneOverdue{
-			PathwayId: p.ID, Milestone: m, TargetDate: s.Target.String(), Unit: p.Unit.UnitRef(),
+			PathwayId: p.ID, Milestone: m, TargetDate: s.Target.String(), Unit: p.Unit.Ref(),
 			DetectedAt: timestamppb.New(now), PatientPostponed: p.TimingFlagged,
 		})
 	}

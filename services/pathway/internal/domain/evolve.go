@@ -7,6 +7,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/fold"
+	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
@@ -26,13 +28,13 @@ func Evolve(p Pathway, event proto.Message, _ *eventsv1.Commit) Pathway {
 			PatientID:         e.GetPatientId(),
 			Type:              e.GetPathwayType(),
 			Status:            pathwayv1.PathwayStatus_PATHWAY_STATUS_ACTIVE,
-			Unit:              UnitOf(e.GetUnit()),
-			StartedOn:         mustDate(e.GetStartedOn()),
+			Unit:              ids.UnitFromRef(e.GetUnit()),
+			StartedOn:         fold.Date(e.GetStartedOn()),
 			StartedAt:         e.GetStartedAt().AsTime(),
-			BirthDate:         mustDate(e.GetPatientBirthDate()),
-			CareStartDeadline: mustDate(e.GetCareStartDeadline()),
+			BirthDate:         fold.Date(e.GetPatientBirthDate()),
+			CareStartDeadline: fold.Date(e.GetCareStartDeadline()),
 			PreviousID:        e.GetPreviousPathwayId(),
-			FirstAttended:     mustDate(e.GetFirstAttendedOn()),
+			FirstAttended:     fold.Date(e.GetFirstAttendedOn()),
 			TimingFlagged:     e.GetTimingFlagged(),
 		}
 		for _, d := range e.GetPriorDecisions() {
@@ -49,21 +51,21 @@ func Evolve(p Pathway, event proto.Message, _ *eventsv1.Commit) Pathway {
 	case *pathwayv1.PathwayCoordinatorAssigned:
 		p.Coordinator = e.GetProfessionalId()
 		if p.Milestone(pathwayv1.Milestone_MILESTONE_COORDINATOR_ASSIGNED).Actual.IsZero() {
-			p = reach(p, pathwayv1.Milestone_MILESTONE_COORDINATOR_ASSIGNED, mustDate(e.GetAssignedOn()))
+			p = reach(p, pathwayv1.Milestone_MILESTONE_COORDINATOR_ASSIGNED, fold.Date(e.GetAssignedOn()))
 		}
 	case *pathwayv1.FirstAttendanceRecorded:
-		p.FirstAttended = mustDate(e.GetAttendedOn())
+		p.FirstAttended = fold.Date(e.GetAttendedOn())
 		p = reach(p, pathwayv1.Milestone_MILESTONE_FIRST_ATTENDANCE, p.FirstAttended)
 		p = setTargets(p, e.GetTargets())
 	case *pathwayv1.ClinicalDecisionRecorded:
-		d := Decision{Code: e.GetCode(), Stage: e.GetStage(), DecidedOn: mustDate(e.GetDecidedOn()), RecordedBy: e.GetRecordedBy()}
+		d := Decision{Code: e.GetCode(), Stage: e.GetStage(), DecidedOn: fold.Date(e.GetDecidedOn()), RecordedBy: e.GetRecordedBy()}
 		p.Decisions = append(slices.Clip(p.Decisions), d)
 		p = reach(p, decisionMilestone(d.Stage), d.DecidedOn)
 		p = setTargets(p, e.GetTargets())
 	case *pathwayv1.TreatmentPlanAgreed:
 		p.Plans = append(slices.Clip(p.Plans), e.GetPlan())
 		if p.Milestone(pathwayv1.Milestone_MILESTONE_TREATMENT_PLAN_AGREED).Actual.IsZero() {
-			p = reach(p, pathwayv1.Milestone_MILESTONE_TREATMENT_PLAN_AGREED, mustDate(e.GetPlan().GetAgreedOn()))
+			p = reach(p, pathwayv1.Milestone_MILESTONE_TREATMENT_PLAN_AGREED, fold.Date(e.GetPlan().GetAgreedOn()))
 		}
 		p = setTargets(p, e.GetTargets())
 	case *pathwayv1.EvaluationRecorded:
@@ -79,16 +81,16 @@ func Evolve(p Pathway, event proto.Message, _ *eventsv1.Commit) Pathway {
 	case *pathwayv1.PathwayTransferred:
 		p.Status = pathwayv1.PathwayStatus_PATHWAY_STATUS_TRANSFERRED
 		p.NextID = e.GetNewPathwayId()
-		p.NextUnit = UnitOf(e.GetToUnit())
+		p.NextUnit = ids.UnitFromRef(e.GetToUnit())
 	case *pathwayv1.PathwayCompleted:
 		p.Status = pathwayv1.PathwayStatus_PATHWAY_STATUS_COMPLETED
-		p = reach(p, pathwayv1.Milestone_MILESTONE_COMPLETED, mustDate(e.GetCompletedOn()))
+		p = reach(p, pathwayv1.Milestone_MILESTONE_COMPLETED, fold.Date(e.GetCompletedOn()))
 	case *pathwayv1.MedicationFreeTreatmentGranted:
 		p.MedicationFreeGranted = true
 	case *pathwayv1.MilestoneOverdue:
 		m := maps.Clone(p.Milestones)
 		s := m[e.GetMilestone()]
-		s.Reported = mustDate(e.GetTargetDate())
+		s.Reported = fold.Date(e.GetTargetDate())
 		m[e.GetMilestone()] = s
 		p.Milestones = m
 	}
@@ -96,7 +98,7 @@ func Evolve(p Pathway, event proto.Message, _ *eventsv1.Commit) Pathway {
 }
 
 func decisionOf(d *pathwayv1.ClinicalDecisionEntry) Decision {
-	return Decision{Code: d.GetCode(), Stage: d.GetStage(), DecidedOn: mustDate(d.GetDecidedOn()), RecordedBy: d.GetRecordedBy()}
+	return Decision{Code: d.GetCode(), Stage: d.GetStage(), DecidedOn: fold.Date(d.GetDecidedOn()), RecordedBy: d.GetRecordedBy()}
 }
 
 func decisionMilestone(s pathwayv1.ClinicalDecisionStage) pathwayv1.Milestone {
@@ -128,19 +130,9 @@ func setTargets(p Pathway, ts []*pathwayv1.MilestoneTarget) Pathway {
 	}
 	for _, t := range ts {
 		s := ms[t.GetMilestone()]
-		s.Target = mustDate(t.GetTargetDate())
+		s.Target = fold.Date(t.GetTargetDate())
 		ms[t.GetMilestone()] = s
 	}
 	p.Milestones = ms
 	return p
-}
-
-// mustDate reads a date a decider wrote; an empty or malformed string is the
-// zero date rather than a panic, because a fold must never stop.
-func mustDate(s string) civil.Date {
-	d, err := civil.Parse(s)
-	if err != nil {
-		return civil.Date{}
-	}
-	return d
 }

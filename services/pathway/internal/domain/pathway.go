@@ -8,23 +8,13 @@ import (
 	"time"
 
 	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
 // Unit is a unit: HER-id plus organisation number.
-type Unit struct {
-	HerID     string
-	OrgNumber string
-}
-
-// UnitRef converts a unit to its wire form.
-func (u Unit) UnitRef() *eventsv1.UnitRef {
-	return &eventsv1.UnitRef{HerId: u.HerID, OrgNumber: u.OrgNumber}
-}
-
-// UnitOf reads a unit from its wire form.
-func UnitOf(u *eventsv1.UnitRef) Unit { return Unit{HerID: u.GetHerId(), OrgNumber: u.GetOrgNumber()} }
+type Unit = ids.Unit
 
 // Actor is who issues a command.
 type Actor struct {

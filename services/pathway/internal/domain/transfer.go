@@ -29,7 +29,7 @@ func DecideTransfer(p Pathway, cmd Transfer, _ Policy) ([]proto.Message, error) 
 		return nil, errs.Invalid("to_unit", "must be another unit than the pathway's own")
 	}
 	return []proto.Message{&pathwayv1.PathwayTransferred{
-		PathwayId: p.ID, ReferralId: p.ReferralID, FromUnit: p.Unit.UnitRef(), ToUnit: cmd.To.UnitRef(),
+		PathwayId: p.ID, ReferralId: p.ReferralID, FromUnit: p.Unit.Ref(), ToUnit: cmd.To.Ref(),
 		NewPathwayId: cmd.NewPathwayID, Reason: cmd.Reason, TransferredBy: cmd.By.ProfessionalID,
 		TransferredAt: timestamppb.New(cmd.At),
 	}}, nil

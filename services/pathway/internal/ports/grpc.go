@@ -52,15 +52,13 @@ func Scopes() authn.Policy {
 }
 
 func (s *Server) caller(ctx context.Context) (app.Caller, error) {
-	p, ok := authn.FromContext(ctx)
-	if !ok {
-		// The authentication interceptor always runs first; reaching here
-		// without a principal is a wiring fault, not the caller's.
-		return app.Caller{}, errs.Permission("no authenticated caller")
+	a, _, err := access.Caller(ctx, s.pseudonyms)
+	if err != nil {
+		return app.Caller{}, err
 	}
 	return app.Caller{
-		Actor:  domain.Actor{ProfessionalID: p.ProfessionalID, OrgNumber: p.OrgNumber, Role: string(p.Role), Service: p.Service},
-		Access: access.ActorOf(p, s.pseudonyms),
+		Actor:  domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, Role: string(a.Role), Service: a.Service},
+		Access: a,
 	}, nil
 }
 
@@ -235,7 +233,7 @@ func (s *Server) GetDecisionStatistics(ctx context.Context, req *pathwayv1.GetDe
 	if err != nil {
 		return nil, err
 	}
-	resp := &pathwayv1.GetDecisionStatisticsResponse{Unit: st.Unit.UnitRef(), Suppressed: st.Suppressed}
+	resp := &pathwayv1.GetDecisionStatisticsResponse{Unit: st.Unit.Ref(), Suppressed: st.Suppressed}
 	if st.Suppressed {
 		return resp, nil
 	}
@@ -265,7 +263,7 @@ func ToProto(p domain.Pathway) *pathwayv1.Pathway {
 		PatientId:                      p.PatientID,
 		PathwayType:                    p.Type,
 		Status:                         p.Status,
-		Unit:                           p.Unit.UnitRef(),
+		Unit:                           p.Unit.Ref(),
 		Coordinator:                    p.Coordinator,
 		PreviousPathwayId:              p.PreviousID,
 		NextPathwayId:                  p.NextID,

@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"strings"
 
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
@@ -147,54 +146,6 @@ func readOf(r domain.Referral, operation string) access.Read {
 		PatientID: r.PatientID, Category: consentv1.Category_CATEGORY_REFERRAL, Service: "referral",
 		Operation: "stafett.referral.v1.ReferralService/" + operation, Resource: "referrals/" + r.ID,
 	}
-}
-
-func validateRequestID(v interface{ Add(string, string) }, requestID string) {
-	switch {
-	case strings.TrimSpace(requestID) == "":
-		v.Add("request_id", "is required")
-	case len(requestID) > 128:
-		v.Add("request_id", "must be at most 128 characters")
-	}
-}
-
-func validateUnit(v interface{ Add(string, string) }, field string, u domain.Unit) {
-	if strings.TrimSpace(u.HerID) == "" {
-		v.Add(field+".her_id", "is required")
-	} else if !isDigits(u.HerID) || len(u.HerID) > 12 {
-		v.Add(field+".her_id", "must be up to 12 digits")
-	}
-	if err := ids.ValidateOrgNumber(u.OrgNumber); err != nil {
-		v.Add(field+".org_number", reason(err))
-	}
-}
-
-func validateText(v interface{ Add(string, string) }, field, value string, required bool, maxLen int) {
-	if required && strings.TrimSpace(value) == "" {
-		v.Add(field, "is required")
-		return
-	}
-	if len(value) > maxLen {
-		v.Add(field, "is too long")
-	}
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// reason is the safe description of an identity validation error: it never
-// contains the rejected value.
-func reason(err error) string {
-	if ie, ok := err.(*ids.InvalidError); ok {
-		return ie.Reason
-	}
-	return "is not valid"
 }
 
 // statusOK reports whether s is a known status for filtering.

@@ -39,7 +39,7 @@ type NoRight struct {
 func (a *App) AssessReferral(ctx context.Context, in AssessReferral) (domain.Referral, error) {
 	cmd := domain.Assess{By: in.Actor}
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	v.Require(in.ReferralID, "referral_id")
 	switch {
 	case in.RightGranted != nil:
@@ -60,8 +60,8 @@ func (a *App) AssessReferral(ctx context.Context, in AssessReferral) (domain.Ref
 		}
 		cmd.Priority = in.RightGranted.Priority
 	case in.NoRight != nil:
-		validateText(&v, "no_right.reason", in.NoRight.Reason, true, 5000)
-		validateText(&v, "no_right.follow_up", in.NoRight.FollowUp, true, 5000)
+		v.Text("no_right.reason", in.NoRight.Reason, true, 5000)
+		v.Text("no_right.follow_up", in.NoRight.FollowUp, true, 5000)
 		cmd.NoRightReason, cmd.FollowUp = in.NoRight.Reason, in.NoRight.FollowUp
 	default:
 		v.Add("outcome", "one of right_granted or no_right is required")

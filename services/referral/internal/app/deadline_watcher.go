@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -20,41 +19,17 @@ var watcherActor = domain.Actor{Service: "referral-deadline-watcher", Role: "ser
 // harmless: each event is appended once.
 func (a *App) CheckDeadlines(ctx context.Context) (int, error) {
 	now := a.clock.Now()
-	var due []string
-	a.image.Range(func(s decider.Snapshot[domain.Referral]) bool {
-		if len(domain.DecideDeadlines(s.State, now, a.policy)) > 0 {
-			due = append(due, s.ID)
-		}
-		return true
-	})
-	changed := 0
-	var errs []error
-	for _, id := range due {
-		res, err := a.runtime.Execute(ctx, id, a.meta(watcherActor, "", a.image.Get(id).State.PatientID),
-			func(r domain.Referral) ([]proto.Message, error) { return domain.DecideDeadlines(r, now, a.policy), nil })
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if res.Appended {
-			changed++
-		}
-	}
-	return changed, errors.Join(errs...)
+	return a.runtime.Sweep(ctx,
+		func(s decider.Snapshot[domain.Referral]) decider.Meta {
+			return a.meta(watcherActor, "", s.State.PatientID)
+		},
+		func(r domain.Referral) ([]proto.Message, error) { return domain.DecideDeadlines(r, now, a.policy), nil })
 }
 
 // WatchDeadlines checks deadlines every interval until ctx ends.
 func (a *App) WatchDeadlines(ctx context.Context, interval time.Duration, logger *slog.Logger) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		if _, err := a.CheckDeadlines(ctx); err != nil && ctx.Err() == nil {
-			logger.WarnContext(ctx, "deadline check incomplete", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-	}
+	decider.Every(ctx, interval, logger, "deadline check incomplete", func(ctx context.Context) error {
+		_, err := a.CheckDeadlines(ctx)
+		return err
+	})
 }

@@ -21,10 +21,10 @@ type ForwardReferral struct {
 // ForwardReferral moves the referral to another unit, keeping its receipt date.
 func (a *App) ForwardReferral(ctx context.Context, in ForwardReferral) (domain.Referral, error) {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	v.Require(in.ReferralID, "referral_id")
-	validateUnit(&v, "to_unit", in.To)
-	validateText(&v, "reason", in.Reason, true, 5000)
+	v.Unit("to_unit", in.To)
+	v.Text("reason", in.Reason, true, 5000)
 	if err := v.Err(); err != nil {
 		return domain.Referral{}, err
 	}

@@ -59,20 +59,20 @@ func (a *App) ReceiveReferral(ctx context.Context, in ReceiveReferral) (domain.R
 
 func (a *App) validateReceive(in ReceiveReferral, now time.Time) (domain.Receive, error) {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
-	validateText(&v, "external_id", in.ExternalID, false, 128)
+	v.RequestID(in.RequestID)
+	v.Text("external_id", in.ExternalID, false, 128)
 	nid, err := ids.ParseNationalID(in.PatientNationalID)
 	if err != nil {
-		v.Add("patient_national_id", reason(err))
+		v.Add("patient_national_id", ids.Reason(err))
 	}
 	if _, err := ids.ParseHPRNumber(in.ReferrerHPR); err != nil {
-		v.Add("referrer_hpr", reason(err))
+		v.Add("referrer_hpr", ids.Reason(err))
 	}
 	if err := ids.ValidateOrgNumber(in.ReferrerOrgNumber); err != nil {
-		v.Add("referrer_org_number", reason(err))
+		v.Add("referrer_org_number", ids.Reason(err))
 	}
-	validateUnit(&v, "receiving_unit", in.Unit)
-	validateText(&v, "reason", in.Reason, true, 20000)
+	v.Unit("receiving_unit", in.Unit)
+	v.Text("reason", in.Reason, true, 20000)
 	switch in.Urgency {
 	case referralv1.Urgency_URGENCY_ROUTINE, referralv1.Urgency_URGENCY_URGENT, referralv1.Urgency_URGENCY_EMERGENCY:
 	default:

@@ -20,9 +20,9 @@ type RequestInformation struct {
 // RequestInformation records a request for more information.
 func (a *App) RequestInformation(ctx context.Context, in RequestInformation) (domain.Referral, error) {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	v.Require(in.ReferralID, "referral_id")
-	validateText(&v, "what", in.What, true, 5000)
+	v.Text("what", in.What, true, 5000)
 	if err := v.Err(); err != nil {
 		return domain.Referral{}, err
 	}

@@ -21,7 +21,7 @@ type ScheduleFirstAppointment struct {
 // ScheduleFirstAppointment records the booked date.
 func (a *App) ScheduleFirstAppointment(ctx context.Context, in ScheduleFirstAppointment) (domain.Referral, error) {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	v.Require(in.ReferralID, "referral_id")
 	date, err := civil.Parse(in.AppointmentDate)
 	if err != nil {

@@ -20,9 +20,9 @@ type WithdrawReferral struct {
 // WithdrawReferral withdraws an open referral.
 func (a *App) WithdrawReferral(ctx context.Context, in WithdrawReferral) (domain.Referral, error) {
 	var v errs.Validation
-	validateRequestID(&v, in.RequestID)
+	v.RequestID(in.RequestID)
 	v.Require(in.ReferralID, "referral_id")
-	validateText(&v, "reason", in.Reason, true, 5000)
+	v.Text("reason", in.Reason, true, 5000)
 	if err := v.Err(); err != nil {
 		return domain.Referral{}, err
 	}

@@ -40,7 +40,7 @@ func DecideAssess(r Referral, cmd Assess, p Policy) ([]proto.Message, error) {
 	ev := &referralv1.ReferralAssessed{
 		ReferralId:       r.ID,
 		PatientId:        r.PatientID,
-		ReceivingUnit:    r.Unit.UnitRef(),
+		ReceivingUnit:    r.Unit.Ref(),
 		AssessedBy:       cmd.By.ProfessionalID,
 		AssessedAt:       timestamppb.New(cmd.At),
 		PatientBirthDate: r.PatientBirthDate.String(),

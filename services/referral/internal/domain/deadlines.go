@@ -24,7 +24,7 @@ func DecideDeadlines(r Referral, now time.Time, p Policy) []proto.Message {
 	var events []proto.Message
 	if r.AwaitingAssessment() && !r.AssessmentDue.IsZero() && today.After(r.AssessmentDue) && !r.AssessmentDeadlineBreached {
 		events = append(events, &referralv1.AssessmentDeadlineBreached{
-			ReferralId: r.ID, ReceivingUnit: r.Unit.UnitRef(), AssessmentDue: r.AssessmentDue.String(), DetectedAt: at,
+			ReferralId: r.ID, ReceivingUnit: r.Unit.Ref(), AssessmentDue: r.AssessmentDue.String(), DetectedAt: at,
 		})
 	}
 	if r.Status != referralv1.ReferralStatus_REFERRAL_STATUS_RIGHT_GRANTED || r.CareStartCovered() {
@@ -35,13 +35,13 @@ func DecideDeadlines(r Referral, now time.Time, p Policy) []proto.Message {
 	case today.After(deadline):
 		if !r.CareStartDeadlineBreached {
 			events = append(events, &referralv1.CareStartDeadlineBreached{
-				ReferralId: r.ID, ReceivingUnit: r.Unit.UnitRef(), CareStartDeadline: deadline.String(), DetectedAt: at,
+				ReferralId: r.ID, ReceivingUnit: r.Unit.Ref(), CareStartDeadline: deadline.String(), DetectedAt: at,
 			})
 		}
 	case !today.Before(p.Calendar.Subtract(deadline, p.AtRiskWorkdays)):
 		if !r.CareStartDeadlineAtRisk {
 			events = append(events, &referralv1.CareStartDeadlineAtRisk{
-				ReferralId: r.ID, ReceivingUnit: r.Unit.UnitRef(), CareStartDeadline: deadline.String(),
+				ReferralId: r.ID, ReceivingUnit: r.Unit.Ref(), CareStartDeadline: deadline.String(),
 				WorkingDaysLeft: int32(p.Calendar.Between(today, deadline)), DetectedAt: at,
 			})
 		}

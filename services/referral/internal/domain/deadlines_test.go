@@ -19,7 +19,7 @@ const careStartDeadline = "2026-05-21"
 
 func assessmentBreachedAt(now time.Time) *referralv1.AssessmentDeadlineBreached {
 	return &referralv1.AssessmentDeadlineBreached{
-		ReferralId: referralID, ReceivingUnit: receivingUnit().UnitRef(), AssessmentDue: standardDue,
+		ReferralId: referralID, ReceivingUnit: receivingUnit().Ref(), AssessmentDue: standardDue,
 		DetectedAt: timestamppb.New(now),
 	}
 }
@@ -94,7 +94,7 @@ func TestAssessmentDeadlineIsBreachedTheDayAfterTheDueDateNotOnIt(t *testing.T) 
 			return []proto.Message{received(t), forwarded(t)}
 		}, osloAt("2026-03-17 09:00"), func(_ *testing.T, now time.Time) []proto.Message {
 			e := assessmentBreachedAt(now)
-			e.ReceivingUnit = newUnit().UnitRef()
+			e.ReceivingUnit = newUnit().Ref()
 			return []proto.Message{e}
 		}},
 		{"forwarded, on the original due date", func(t *testing.T) []proto.Message {
@@ -192,11 +192,11 @@ func TestCareStartDeadlineIsBreachedTheDayAfterItWhenNotCovered(t *testing.T) {
 		}, osloAt("2026-06-01 10:00"), none},
 		{"forwarded then granted at the new unit: reported to that unit", func(t *testing.T) []proto.Message {
 			g := grantedRight(t, careStartDeadline)
-			g.ReceivingUnit = newUnit().UnitRef()
+			g.ReceivingUnit = newUnit().Ref()
 			return []proto.Message{received(t), forwarded(t), g}
 		}, osloAt("2026-05-22 09:00"), func(_ *testing.T, now time.Time) []proto.Message {
 			e := careStartBreached(careStartDeadline, now)
-			e.ReceivingUnit = newUnit().UnitRef()
+			e.ReceivingUnit = newUnit().Ref()
 			return []proto.Message{e}
 		}},
 	})

@@ -5,7 +5,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/fold"
+	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 )
@@ -22,18 +23,18 @@ func Evolve(r Referral, event proto.Message, _ *eventsv1.Commit) Referral {
 			ID:                e.GetReferralId(),
 			PatientID:         e.GetPatientId(),
 			PatientNationalID: e.GetPatientNationalId(),
-			PatientBirthDate:  mustDate(e.GetPatientBirthDate()),
+			PatientBirthDate:  fold.Date(e.GetPatientBirthDate()),
 			ExternalID:        e.GetExternalId(),
 			RequestID:         e.GetRequestId(),
 			SenderOrgNumber:   e.GetSenderOrgNumber(),
 			ReferrerHPR:       e.GetReferrerHpr(),
 			ReferrerOrgNumber: e.GetReferrerOrgNumber(),
-			Unit:              unitOf(e.GetReceivingUnit()),
+			Unit:              ids.UnitFromRef(e.GetReceivingUnit()),
 			Reason:            e.GetReason(),
 			Urgency:           e.GetUrgency(),
 			Internal:          e.GetInternal(),
 			ReceivedAt:        e.GetReceivedAt().AsTime(),
-			AssessmentDue:     mustDate(e.GetAssessmentDue()),
+			AssessmentDue:     fold.Date(e.GetAssessmentDue()),
 			Status:            referralv1.ReferralStatus_REFERRAL_STATUS_RECEIVED,
 		}
 	case *referralv1.InformationRequested:
@@ -45,7 +46,7 @@ func Evolve(r Referral, event proto.Message, _ *eventsv1.Commit) Referral {
 		a := &Assessment{AssessedBy: e.GetAssessedBy(), AssessedAt: e.GetAssessedAt().AsTime()}
 		if g := e.GetRightGranted(); g != nil {
 			a.RightGranted = true
-			a.CareStartDeadline = mustDate(g.GetCareStartDeadline())
+			a.CareStartDeadline = fold.Date(g.GetCareStartDeadline())
 			a.PathwayType = g.GetPathwayType()
 			a.Priority = g.GetPriority()
 			r.Status = referralv1.ReferralStatus_REFERRAL_STATUS_RIGHT_GRANTED
@@ -57,16 +58,16 @@ func Evolve(r Referral, event proto.Message, _ *eventsv1.Commit) Referral {
 		r.Assessment = a
 	case *referralv1.ReferralForwarded:
 		r.Forwardings = append(slices.Clip(r.Forwardings), Forwarding{
-			From: unitOf(e.GetFromUnit()), To: unitOf(e.GetToUnit()), Reason: e.GetReason(),
+			From: ids.UnitFromRef(e.GetFromUnit()), To: ids.UnitFromRef(e.GetToUnit()), Reason: e.GetReason(),
 			ForwardedBy: e.GetForwardedBy(), ForwardedAt: e.GetForwardedAt().AsTime(),
 		})
-		r.Unit = unitOf(e.GetToUnit())
+		r.Unit = ids.UnitFromRef(e.GetToUnit())
 		r.Status = referralv1.ReferralStatus_REFERRAL_STATUS_FORWARDED
 	case *referralv1.ReferralWithdrawn:
 		r.Status = referralv1.ReferralStatus_REFERRAL_STATUS_WITHDRAWN
 		r.WithdrawalReason = e.GetReason()
 	case *referralv1.FirstAppointmentScheduled:
-		r.FirstAppointment = mustDate(e.GetAppointmentDate())
+		r.FirstAppointment = fold.Date(e.GetAppointmentDate())
 	case *referralv1.AssessmentDeadlineBreached:
 		r.AssessmentDeadlineBreached = true
 	case *referralv1.CareStartDeadlineAtRisk:
@@ -75,20 +76,4 @@ func Evolve(r Referral, event proto.Message, _ *eventsv1.Commit) Referral {
 		r.CareStartDeadlineBreached = true
 	}
 	return r
-}
-
-func unitOf(u *eventsv1.UnitRef) Unit { return Unit{HerID: u.GetHerId(), OrgNumber: u.GetOrgNumber()} }
-
-// UnitRef converts a unit to its wire form.
-func (u Unit) UnitRef() *eventsv1.UnitRef {
-	return &eventsv1.UnitRef{HerId: u.HerID, OrgNumber: u.OrgNumber}
-}
-
-// mustDate reads a date the decider itself wrote; an empty string is the zero date.
-func mustDate(s string) civil.Date {
-	d, err := civil.Parse(s)
-	if err != nil {
-		return civil.Date{}
-	}
-	return d
 }

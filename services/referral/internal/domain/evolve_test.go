@@ -17,7 +17,7 @@ func TestEvolveNeverChangesAStateAnotherReaderHolds(t *testing.T) {
 	left := domain.Evolve(base, second, nil)
 
 	fw := forwarded(t)
-	fw.FromUnit, fw.ToUnit = newUnit().UnitRef(), domain.Unit{HerID: "8300003", OrgNumber: "911111111"}.UnitRef()
+	fw.FromUnit, fw.ToUnit = newUnit().Ref(), domain.Unit{HerID: "8300003", OrgNumber: "911111111"}.Ref()
 	right := domain.Evolve(domain.Evolve(base, informationRequested(t), nil), fw, nil)
 
 	if len(base.InformationRequests) != 3 || len(base.Forwardings) != 1 || base.Unit != newUnit() {

@@ -32,7 +32,7 @@ func DecideForward(r Referral, cmd Forward) ([]proto.Message, error) {
 		return nil, errs.Invalid("to_unit", "is already the receiving unit")
 	}
 	return []proto.Message{&referralv1.ReferralForwarded{
-		ReferralId: r.ID, FromUnit: r.Unit.UnitRef(), ToUnit: cmd.To.UnitRef(), Reason: cmd.Reason,
+		ReferralId: r.ID, FromUnit: r.Unit.Ref(), ToUnit: cmd.To.Ref(), Reason: cmd.Reason,
 		ForwardedBy: cmd.By.ProfessionalID, ForwardedAt: timestamppb.New(cmd.At),
 	}}, nil
 }

@@ -91,7 +91,7 @@ func TestTheForwardingOrganisationKeepsItsRecordButOnlyTheNewUnitMayAct(t *testi
 		events, err := domain.DecideAssess(r, cmd, policy(t))
 		expectErr(t, err, noError, "")
 		e := single[*referralv1.ReferralAssessed](t, events)
-		if !proto.Equal(e.GetReceivingUnit(), newUnit().UnitRef()) {
+		if !proto.Equal(e.GetReceivingUnit(), newUnit().Ref()) {
 			t.Errorf("assessed at %v, want the new unit", e.GetReceivingUnit())
 		}
 		granted := given(received(t), forwarded(t), e)

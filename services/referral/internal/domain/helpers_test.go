@@ -128,7 +128,7 @@ func received(t *testing.T, mods ...func(*referralv1.ReferralReceived)) *referra
 		ExternalId:        "ext-1",
 		ReferrerHpr:       "hpr:2222222",
 		ReferrerOrgNumber: senderOrg,
-		ReceivingUnit:     receivingUnit().UnitRef(),
+		ReceivingUnit:     receivingUnit().Ref(),
 		Reason:            "low mood and anxiety for six months",
 		Urgency:           referralv1.Urgency_URGENCY_ROUTINE,
 		ReceivedAt:        timestamppb.New(at(t, standardReceipt)),
@@ -165,7 +165,7 @@ func informationRequested(t *testing.T) *referralv1.InformationRequested {
 func grantedRight(t *testing.T, deadline string) *referralv1.ReferralAssessed {
 	t.Helper()
 	return &referralv1.ReferralAssessed{
-		ReferralId: referralID, PatientId: patientID, ReceivingUnit: receivingUnit().UnitRef(),
+		ReferralId: referralID, PatientId: patientID, ReceivingUnit: receivingUnit().Ref(),
 		Outcome: &referralv1.ReferralAssessed_RightGranted{RightGranted: &referralv1.RightGranted{
 			CareStartDeadline: deadline, PathwayType: eventsv1.PathwayType_PATHWAY_TYPE_D11,
 			Priority: referralv1.Priority_PRIORITY_NORMAL,
@@ -178,7 +178,7 @@ func grantedRight(t *testing.T, deadline string) *referralv1.ReferralAssessed {
 func noRight(t *testing.T) *referralv1.ReferralAssessed {
 	t.Helper()
 	return &referralv1.ReferralAssessed{
-		ReferralId: referralID, PatientId: patientID, ReceivingUnit: receivingUnit().UnitRef(),
+		ReferralId: referralID, PatientId: patientID, ReceivingUnit: receivingUnit().Ref(),
 		Outcome: &referralv1.ReferralAssessed_NoRight{NoRight: &referralv1.NoRight{
 			Reason: "mild symptoms", FollowUp: "GP follow-up and the municipal service",
 		}},
@@ -190,7 +190,7 @@ func noRight(t *testing.T) *referralv1.ReferralAssessed {
 func forwarded(t *testing.T) *referralv1.ReferralForwarded {
 	t.Helper()
 	return &referralv1.ReferralForwarded{
-		ReferralId: referralID, FromUnit: receivingUnit().UnitRef(), ToUnit: newUnit().UnitRef(),
+		ReferralId: referralID, FromUnit: receivingUnit().Ref(), ToUnit: newUnit().Ref(),
 		Reason: "patient lives in the other catchment area", ForwardedBy: assessorHPR,
 		ForwardedAt: timestamppb.New(at(t, "2026-03-05 10:00")),
 	}
@@ -215,21 +215,21 @@ func scheduled(t *testing.T, day string) *referralv1.FirstAppointmentScheduled {
 func assessmentBreached(t *testing.T) *referralv1.AssessmentDeadlineBreached {
 	t.Helper()
 	return &referralv1.AssessmentDeadlineBreached{
-		ReferralId: referralID, ReceivingUnit: receivingUnit().UnitRef(), AssessmentDue: standardDue,
+		ReferralId: referralID, ReceivingUnit: receivingUnit().Ref(), AssessmentDue: standardDue,
 		DetectedAt: timestamppb.New(at(t, "2026-03-17 00:05")),
 	}
 }
 
 func careStartAtRisk(deadline string, workingDaysLeft int32, detected time.Time) *referralv1.CareStartDeadlineAtRisk {
 	return &referralv1.CareStartDeadlineAtRisk{
-		ReferralId: referralID, ReceivingUnit: receivingUnit().UnitRef(), CareStartDeadline: deadline,
+		ReferralId: referralID, ReceivingUnit: receivingUnit().Ref(), CareStartDeadline: deadline,
 		WorkingDaysLeft: workingDaysLeft, DetectedAt: timestamppb.New(detected),
 	}
 }
 
 func careStartBreached(deadline string, detected time.Time) *referralv1.CareStartDeadlineBreached {
 	return &referralv1.CareStartDeadlineBreached{
-		ReferralId: referralID, ReceivingUnit: receivingUnit().UnitRef(), CareStartDeadline: deadline,
+		ReferralId: referralID, ReceivingUnit: receivingUnit().Ref(), CareStartDeadline: deadline,
 		DetectedAt: timestamppb.New(detected),
 	}
 }

@@ -49,7 +49,7 @@ func DecideReceive(r Referral, cmd Receive, p Policy) ([]proto.Message, error) {
 		ExternalId:        cmd.ExternalID,
 		ReferrerHpr:       cmd.ReferrerHPR,
 		ReferrerOrgNumber: cmd.ReferrerOrgNumber,
-		ReceivingUnit:     cmd.Unit.UnitRef(),
+		ReceivingUnit:     cmd.Unit.Ref(),
 		Reason:            cmd.Reason,
 		Urgency:           cmd.Urgency,
 		Internal:          cmd.Internal,

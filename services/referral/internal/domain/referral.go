@@ -7,15 +7,13 @@ import (
 	"time"
 
 	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 )
 
-// Unit is a receiving unit: HER-id plus organisation number.
-type Unit struct {
-	HerID     string
-	OrgNumber string
-}
+// Unit is a unit: HER-id plus organisation number.
+type Unit = ids.Unit
 
 // Actor is who issues a command.
 type Actor struct {

@@ -47,14 +47,11 @@ func Scopes() authn.Policy {
 }
 
 func (s *Server) actor(ctx context.Context) (domain.Actor, error) {
-	p, ok := authn.FromContext(ctx)
-	if !ok {
-		// The authentication interceptor always runs first; reaching here
-		// without a principal is a wiring fault, not the caller's.
-		return domain.Actor{}, errs.Permission("no authenticated caller")
+	a, _, err := access.Caller(ctx, s.pseudonyms)
+	if err != nil {
+		return domain.Actor{}, err
 	}
-	a := access.ActorOf(p, s.pseudonyms)
-	return domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, PatientID: a.PatientID, Role: string(p.Role), Service: p.Service}, nil
+	return domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, PatientID: a.PatientID, Role: string(a.Role), Service: a.Service}, nil
 }
 
 func (s *Server) ReceiveReferral(ctx context.Context, req *referralv1.ReceiveReferralRequest) (*referralv1.ReceiveReferralResponse, error) {
@@ -197,7 +194,7 @@ func toProto(r domain.Referral) *referralv1.Referral {
 		PatientId:                  r.PatientID,
 		Status:                     r.Status,
 		ReceivedAt:                 timestamppb.New(r.ReceivedAt),
-		ReceivingUnit:              r.Unit.UnitRef(),
+		ReceivingUnit:              r.Unit.Ref(),
 		AssessmentDue:              r.AssessmentDue.String(),
 		ExternalId:                 r.ExternalID,
 		ReferrerHpr:                r.ReferrerHPR,
@@ -231,7 +228,7 @@ func toProto(r domain.Referral) *referralv1.Referral {
 	}
 	for _, f := range r.Forwardings {
 		out.Forwardings = append(out.Forwardings, &referralv1.Forwarding{
-			FromUnit: f.From.UnitRef(), ToUnit: f.To.UnitRef(), Reason: f.Reason, ForwardedBy: f.ForwardedBy, ForwardedAt: timestamppb.New(f.ForwardedAt),
+			FromUnit: f.From.Ref(), ToUnit: f.To.Ref(), Reason: f.Reason, ForwardedBy: f.ForwardedBy, ForwardedAt: timestamppb.New(f.ForwardedAt),
 		})
 	}
 	return out

@@ -14,6 +14,7 @@ import (
 	"github.com/stafett/stafett/pkg/natsembed"
 	"github.com/stafett/stafett/pkg/telemetry"
 	"github.com/stafett/stafett/services/suite"
+	"github.com/stafett/stafett/services/suite/internal/demo"
 )
 
 const defaultDataDir = ".stafett"
@@ -26,6 +27,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	natsAddr := fs.String("nats-addr", envDefault("nats-addr", ""), "embedded NATS listen address (default: a random loopback port)")
 	syncAlways := fs.Bool("sync-always", false, "fsync every JetStream write before acknowledging it")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
+	loadDemo := fs.Bool("demo", false, "load the demo scenario through the API (idempotent: a second start adds nothing)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,6 +72,15 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "stafett dev\n  NATS:     %s\n  gRPC:     %s\n  data dir: %s\n  tokens:   stafett token --data-dir %s --hpr N --org N --scope referral:read\n",
 		ns.ClientURL(), s.Addr(), *dataDir, *dataDir)
+	if *loadDemo {
+		res, err := demo.Load(ctx, s.Addr(), signer, time.Now(), stdout)
+		if err != nil {
+			s.Shutdown(ctx)
+			return err
+		}
+		fmt.Fprintf(stdout, "  demo:     young adult %s, left without contact %s, %d moved BUP→DPS at 18 (see docs/handoffs.md)\n",
+			res.YoungAdult, res.LeftAlone, len(res.Cohort))
+	}
 	return serveUntilDone(ctx, s, logger)
 }
 

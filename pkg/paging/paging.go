@@ -1,0 +1,76 @@
+// Package paging holds the page-size rules every listing shares and the
+// opaque page token for listings ordered by (time, id).
+package paging
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	// DefaultSize is the page size when the request names none.
+	DefaultSize = 50
+	// MaxSize caps a page whatever the request asks for.
+	MaxSize = 500
+)
+
+// Size is the page size to serve for a requested one: DefaultSize when
+// unset (zero or less), never more than MaxSize.
+func Size(requested int) int {
+	if requested <= 0 {
+		return DefaultSize
+	}
+	return min(requested, MaxSize)
+}
+
+// Cursor is the sort key of the last item on the previous page of a listing
+// ordered by time, then id. The zero cursor is the start of the listing.
+type Cursor struct {
+	set bool
+	at  time.Time
+	id  string
+}
+
+// After is the cursor positioned on the item with this key.
+func After(at time.Time, id string) Cursor { return Cursor{set: true, at: at, id: id} }
+
+// Precedes reports whether the item with this key belongs after the cursor,
+// that is on this page or a later one.
+func (c Cursor) Precedes(at time.Time, id string) bool {
+	if !c.set {
+		return true
+	}
+	if n := c.at.Compare(at); n != 0 {
+		return n < 0
+	}
+	return c.id < id
+}
+
+// Encode is the cursor as a page token; tokens are opaque to clients.
+func (c Cursor) Encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.at.UnixNano(), 10) + ":" + c.id))
+}
+
+// Decode reads a page token Encode wrote; the empty token is the zero cursor.
+func Decode(token string) (Cursor, error) {
+	if token == "" {
+		return Cursor{}, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return Cursor{}, fmt.Errorf("page token: %w", err)
+	}
+	nanos, id, ok := strings.Cut(string(raw), ":")
+	if !ok || id == "" {
+		return Cursor{}, errors.New("page token: malformed")
+	}
+	n, err := strconv.ParseInt(nanos, 10, 64)
+	if err != nil {
+		return Cursor{}, fmt.Errorf("page token: %w", err)
+	}
+	return After(time.Unix(0, n), id), nil
+}

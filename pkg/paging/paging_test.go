@@ -1,0 +1,39 @@
+package paging_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stafett/stafett/pkg/paging"
+)
+
+func TestSizeDefaultsAndClamps(t *testing.T) {
+	for requested, want := range map[int]int{-1: 50, 0: 50, 1: 1, 500: 500, 501: 500} {
+		if got := paging.Size(requested); got != want {
+			t.Errorf("Size(%d) = %d, want %d", requested, got, want)
+		}
+	}
+}
+
+func TestCursorRoundTripsAndOrdersByTimeThenID(t *testing.T) {
+	at := time.Date(2026, 3, 2, 8, 0, 0, 123, time.UTC)
+	c, err := paging.Decode(paging.After(at, "b").Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Precedes(at, "a") || c.Precedes(at, "b") || !c.Precedes(at, "c") ||
+		c.Precedes(at.Add(-1), "z") || !c.Precedes(at.Add(1), "a") {
+		t.Fatal("decoded cursor orders items wrongly")
+	}
+	if start, err := paging.Decode(""); err != nil || !start.Precedes(time.Time{}, "") {
+		t.Fatalf("empty token: %v", err)
+	}
+}
+
+func TestDecodeRejectsTokensItDidNotWrite(t *testing.T) {
+	for _, token := range []string{"%%%", "MTIz", "YWJjOmlk", "MTIzOg"} {
+		if _, err := paging.Decode(token); err == nil {
+			t.Errorf("Decode(%q) accepted", token)
+		}
+	}
+}

@@ -1,0 +1,406 @@
+// Package app answers the handoff views' queries: who may ask what, the
+// access checks and access-log records for patient-level reads, and the
+// de-identification of aggregates for ops. It knows nothing of gRPC.
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/authn"
+	"github.com/stafett/stafett/pkg/clock"
+	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/ids"
+	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
+	handoffsv1 "github.com/stafett/stafett/proto/stafett/handoffs/v1"
+	"github.com/stafett/stafett/services/handoffs/internal/domain"
+)
+
+// Guard is the consent check and access log every patient-level read passes.
+type Guard interface {
+	Check(ctx context.Context, actor access.Actor, read access.Read) (access.Decision, bool, error)
+	Record(ctx context.Context, actor access.Actor, read access.Read, d access.Decision) error
+}
+
+// App is the handoff views' application layer.
+type App struct {
+	proj  *Projection
+	store *eventstore.Store
+	guard Guard
+	clock clock.Clock
+	zone  *time.Location
+	// barrierWait bounds how long a query waits for the view to reach the
+	// stream's head; after it the view answers as it stands (views may lag).
+	barrierWait time.Duration
+}
+
+// Deps are what the application needs.
+type Deps struct {
+	Projection  *Projection
+	Store       *eventstore.Store
+	Guard       Guard
+	Clock       clock.Clock
+	Zone        *time.Location
+	BarrierWait time.Duration
+}
+
+// New wires the application.
+func New(d Deps) *App {
+	if d.BarrierWait == 0 {
+		d.BarrierWait = time.Second
+	}
+	if d.Zone == nil {
+		d.Zone = time.UTC
+	}
+	return &App{proj: d.Projection, store: d.Store, guard: d.Guard, clock: d.Clock, zone: d.Zone, barrierWait: d.BarrierWait}
+}
+
+// Caller is who asks.
+type Caller struct {
+	Actor access.Actor
+}
+
+func (c Caller) ops() bool { return c.Actor.Role == authn.RoleOps }
+
+const service = "handoffs"
+
+// fresh lets the view catch up with the stream as it was when the query
+// began, so a caller reads its own writes. It is best effort: a view that
+// cannot catch up in time answers as it stands.
+func (a *App) fresh(ctx context.Context) {
+	head, err := a.store.LastSeq(ctx)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.barrierWait)
+	defer cancel()
+	_ = a.proj.WaitApplied(ctx, head)
+}
+
+// permitted asks for every category and returns those the caller may see,
+// with their decisions. None at all is NotFound, like an unknown patient.
+func (a *App) permitted(ctx context.Context, c Caller, patientID, op string) (domain.Allowed, map[consentv1.Category]access.Decision, error) {
+	allowed := domain.Allowed{}
+	decisions := map[consentv1.Category]access.Decision{}
+	for _, cat := range domain.Categories {
+		d, ok, err := a.guard.Check(ctx, c.Actor, read(patientID, cat, op))
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			allowed[cat], decisions[cat] = true, d
+		}
+	}
+	if len(allowed) == 0 {
+		return nil, nil, errs.NotFound("journey")
+	}
+	return allowed, decisions, nil
+}
+
+func read(patientID string, cat consentv1.Category, op string) access.Read {
+	return access.Read{PatientID: patientID, Category: cat, Service: service, Operation: op, Resource: "journeys/" + patientID}
+}
+
+// record logs the read of each category about to leave.
+func (a *App) record(ctx context.Context, c Caller, patientID, op string, decisions map[consentv1.Category]access.Decision, cats map[consentv1.Category]bool) error {
+	for _, cat := range domain.Categories {
+		if cats[cat] {
+			if err := a.guard.Record(ctx, c.Actor, read(patientID, cat, op), decisions[cat]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func shownCategories(entries []*handoffsv1.JourneyEntry) map[consentv1.Category]bool {
+	cats := map[consentv1.Category]bool{}
+	for _, e := range entries {
+		cats[e.GetCategory()] = true
+	}
+	return cats
+}
+
+// GetPatientJourney returns the patient's journey filtered by category.
+func (a *App) GetPatientJourney(ctx context.Context, c Caller, patientID string) (*handoffsv1.GetPatientJourneyResponse, error) {
+	if err := validPatient(patientID); err != nil {
+		return nil, err
+	}
+	allowed, decisions, err := a.permitted(ctx, c, patientID, "GetPatientJourney")
+	if err != nil {
+		return nil, err
+	}
+	a.fresh(ctx)
+	resp := &handoffsv1.GetPatientJourneyResponse{PatientId: patientID}
+	a.proj.Read(func(v *domain.View) { resp.Entries = v.Journey(v.Patients[patientID], allowed, 0) })
+	for _, cat := range domain.Categories {
+		if !allowed[cat] {
+			resp.Withheld = append(resp.Withheld, cat)
+		}
+	}
+	// Every permitted category is logged, shown or empty: the caller learnt
+	// that there is nothing in it, which is itself information.
+	if err := a.record(ctx, c, patientID, "GetPatientJourney", decisions, allowed); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// WatchPatientJourney sends the journey so far, then new entries, until ctx
+// ends or access is withdrawn (NotFound).
+func (a *App) WatchPatientJourney(ctx context.Context, c Caller, patientID string, send func(*handoffsv1.WatchPatientJourneyResponse) error) error {
+	if err := validPatient(patientID); err != nil {
+		return err
+	}
+	const op = "WatchPatientJourney"
+	allowed, decisions, err := a.permitted(ctx, c, patientID, op)
+	if err != nil {
+		return err
+	}
+	a.fresh(ctx)
+	var (
+		entries []*handoffsv1.JourneyEntry
+		last    uint64
+	)
+	advanced := a.proj.Advanced()
+	a.proj.Read(func(v *domain.View) {
+		entries = v.Journey(v.Patients[patientID], allowed, 0)
+		if p := v.Patients[patientID]; p != nil {
+			last = p.Folded
+		}
+	})
+	if err := a.record(ctx, c, patientID, op, decisions, allowed); err != nil {
+		return err
+	}
+	if err := send(&handoffsv1.WatchPatientJourneyResponse{Entries: entries}); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-advanced:
+		}
+		var changed bool
+		advanced = a.proj.Advanced()
+		a.proj.Read(func(v *domain.View) {
+			p := v.Patients[patientID]
+			changed = p != nil && p.Folded > last
+		})
+		if !changed {
+			continue
+		}
+		// Something happened to this patient — perhaps a consent change:
+		// ask again before anything more leaves.
+		allowed, decisions, err = a.permitted(ctx, c, patientID, op)
+		if err != nil {
+			return err
+		}
+		var fresh []*handoffsv1.JourneyEntry
+		a.proj.Read(func(v *domain.View) {
+			p := v.Patients[patientID]
+			fresh = v.Journey(p, allowed, last)
+			last = p.Folded
+		})
+		if len(fresh) == 0 {
+			continue
+		}
+		if err := a.record(ctx, c, patientID, op, decisions, shownCategories(fresh)); err != nil {
+			return err
+		}
+		if err := send(&handoffsv1.WatchPatientJourneyResponse{Entries: fresh}); err != nil {
+			return err
+		}
+	}
+}
+
+// Window is a query's optional time bounds.
+type Window struct{ From, To *time.Time }
+
+func (w Window) domain() domain.Window {
+	var out domain.Window
+	if w.From != nil {
+		out.From = w.From.UnixNano()
+	}
+	if w.To != nil {
+		out.To = w.To.UnixNano()
+	}
+	return out
+}
+
+// GetContinuity computes the continuity measures over a window.
+func (a *App) GetContinuity(ctx context.Context, c Caller, patientID string, w Window) (*handoffsv1.GetContinuityResponse, error) {
+	if err := validPatient(patientID); err != nil {
+		return nil, err
+	}
+	if w.From != nil && w.To != nil && w.To.Before(*w.From) {
+		return nil, errs.Invalid("to", "must not be before from")
+	}
+	r := read(patientID, consentv1.Category_CATEGORY_RELATIONSHIPS, "GetContinuity")
+	d, ok, err := a.guard.Check(ctx, c.Actor, r)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errs.NotFound("journey")
+	}
+	a.fresh(ctx)
+	resp := &handoffsv1.GetContinuityResponse{}
+	now := a.clock.Now().UnixNano()
+	a.proj.Read(func(v *domain.View) {
+		if p := v.Patients[patientID]; p != nil {
+			resp = domain.Continuity(p, w.domain(), now)
+		}
+	})
+	if err := a.guard.Record(ctx, c.Actor, r, d); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// scope is which units the caller may see in aggregates: ops every unit,
+// personnel their own organisation's; patients see no aggregates.
+func (a *App) scope(c Caller) (domain.Scope, error) {
+	if c.ops() {
+		return domain.Scope{}, nil
+	}
+	if c.Actor.Role == authn.RolePatient || c.Actor.PatientID != "" {
+		return domain.Scope{}, errs.Permission("patients see their own journey, not unit views")
+	}
+	if c.Actor.OrgNumber == "" {
+		return domain.Scope{}, errs.Permission("unit views need an organisation")
+	}
+	return domain.Scope{VisibleOrg: c.Actor.OrgNumber}, nil
+}
+
+// GraphFilter is GetHandoffGraph's optional filters.
+type GraphFilter struct {
+	OrgNumber string
+	Unit      domain.Unit
+	Window    Window
+}
+
+// GetHandoffGraph returns the de-identified handoff graph.
+func (a *App) GetHandoffGraph(ctx context.Context, c Caller, f GraphFilter) (*handoffsv1.GetHandoffGraphResponse, error) {
+	s, err := a.scope(c)
+	if err != nil {
+		return nil, err
+	}
+	if f.Window.From != nil && f.Window.To != nil && f.Window.To.Before(*f.Window.From) {
+		return nil, errs.Invalid("to", "must not be before from")
+	}
+	s.OrgNumber, s.Unit, s.Window = f.OrgNumber, f.Unit, f.Window.domain()
+	a.fresh(ctx)
+	var resp *handoffsv1.GetHandoffGraphResponse
+	a.proj.Read(func(v *domain.View) { resp = v.Graph(s) })
+	return resp, nil
+}
+
+// ListPatientsWithoutContact lists patients left with no named person:
+// counts for ops, patients the caller may see for everyone else.
+func (a *App) ListPatientsWithoutContact(ctx context.Context, c Caller, unit domain.Unit) (*handoffsv1.ListPatientsWithoutContactResponse, error) {
+	s, err := a.scope(c)
+	if err != nil {
+		return nil, err
+	}
+	s.Unit = unit
+	a.fresh(ctx)
+	var list []*handoffsv1.PatientWithoutContact
+	a.proj.Read(func(v *domain.View) { list = v.WithoutContact(s) })
+	if c.ops() {
+		return &handoffsv1.ListPatientsWithoutContactResponse{Counts: domain.CountByUnit(list,
+			func(p *handoffsv1.PatientWithoutContact) string { return domain.UnitKey(p.GetUnit()) },
+			func(p *handoffsv1.PatientWithoutContact) string { return p.GetRole() })}, nil
+	}
+	resp := &handoffsv1.ListPatientsWithoutContactResponse{}
+	allow := a.allower(c, "ListPatientsWithoutContact")
+	for _, p := range list {
+		ok, err := allow(ctx, p.GetPatientId(), consentv1.Category_CATEGORY_RELATIONSHIPS)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			resp.Patients = append(resp.Patients, p)
+		}
+	}
+	return resp, nil
+}
+
+// ListDeadlineRisks lists dates at risk: counts for ops, the caller's
+// patients for everyone else.
+func (a *App) ListDeadlineRisks(ctx context.Context, c Caller, unit domain.Unit, withinDays int) (*handoffsv1.ListDeadlineRisksResponse, error) {
+	s, err := a.scope(c)
+	if err != nil {
+		return nil, err
+	}
+	if withinDays < 0 || withinDays > 366 {
+		return nil, errs.Invalid("within_days", "must be between 0 and 366")
+	}
+	if withinDays == 0 {
+		withinDays = 14
+	}
+	s.Unit = unit
+	a.fresh(ctx)
+	today := domain.Day(a.clock.Now().In(a.zone).Format(time.DateOnly))
+	var risks []*handoffsv1.DeadlineRisk
+	a.proj.Read(func(v *domain.View) { risks = v.DeadlineRisks(s, today, int32(withinDays)) })
+	if c.ops() {
+		return &handoffsv1.ListDeadlineRisksResponse{Counts: domain.CountByUnit(risks,
+			func(r *handoffsv1.DeadlineRisk) string { return domain.UnitKey(r.GetUnit()) },
+			func(r *handoffsv1.DeadlineRisk) string { return r.GetKind().String() })}, nil
+	}
+	resp := &handoffsv1.ListDeadlineRisksResponse{}
+	allow := a.allower(c, "ListDeadlineRisks")
+	for _, r := range risks {
+		cat := consentv1.Category_CATEGORY_REFERRAL
+		if r.GetKind() == handoffsv1.RiskKind_RISK_KIND_MILESTONE {
+			cat = consentv1.Category_CATEGORY_PATHWAY
+		}
+		ok, err := allow(ctx, r.GetPatientId(), cat)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			resp.Risks = append(resp.Risks, r)
+		}
+	}
+	return resp, nil
+}
+
+// allower checks patient-level items of one list answer: each patient and
+// category is asked and logged once, however many items it has.
+func (a *App) allower(c Caller, op string) func(ctx context.Context, patientID string, cat consentv1.Category) (bool, error) {
+	type key struct {
+		patient string
+		cat     consentv1.Category
+	}
+	seen := map[key]bool{}
+	return func(ctx context.Context, patientID string, cat consentv1.Category) (bool, error) {
+		k := key{patientID, cat}
+		if ok, done := seen[k]; done {
+			return ok, nil
+		}
+		r := read(patientID, cat, op)
+		d, ok, err := a.guard.Check(ctx, c.Actor, r)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			if err := a.guard.Record(ctx, c.Actor, r, d); err != nil {
+				return false, fmt.Errorf("handoffs: %w", err)
+			}
+		}
+		seen[k] = ok
+		return ok, nil
+	}
+}
+
+func validPatient(id string) error {
+	if !ids.IsPatientID(id) {
+		return errs.Invalid("patient_id", "must be a patient id (pt_…) from ResolvePatient")
+	}
+	return nil
+}
