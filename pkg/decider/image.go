@@ -87,16 +87,26 @@ func (s Snapshot[S]) Seen(key string) bool {
 // the image's write lock and must be quick and must not call back into the image.
 type IndexFunc[S any] func(snap Snapshot[S], rec eventstore.Record)
 
-// Image is the write model kept in memory and fed by the stream.
+// Image is the write model kept in memory and fed by the stream. Its
+// aggregates are spread over shards, each with its own lock, so commands on
+// different aggregates and the feed do not queue behind one another.
 type Image[S any] struct {
 	model  Model[S]
 	logger *slog.Logger
+	shards [shardCount]shard[S]
+	// indexes are registered before the image is fed and only read after.
+	indexes []IndexFunc[S]
 
-	mu       sync.RWMutex
-	entries  map[string]Snapshot[S]
+	mu       sync.Mutex
 	applied  uint64
 	advanced chan struct{}
-	indexes  []IndexFunc[S]
+}
+
+const shardCount = 64
+
+type shard[S any] struct {
+	mu      sync.RWMutex
+	entries map[string]Snapshot[S]
 }
 
 // NewImage returns an empty image; feed it with Run or Apply.
@@ -104,24 +114,39 @@ func NewImage[S any](model Model[S], logger *slog.Logger) *Image[S] {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Image[S]{model: model, logger: logger, entries: map[string]Snapshot[S]{}, advanced: make(chan struct{})}
+	im := &Image[S]{model: model, logger: logger, advanced: make(chan struct{})}
+	for i := range im.shards {
+		im.shards[i].entries = map[string]Snapshot[S]{}
+	}
+	return im
+}
+
+func (im *Image[S]) shard(id string) *shard[S] {
+	// FNV-1a: cheap, and ids (ULIDs, pseudonyms) spread well under it.
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return &im.shards[h%shardCount]
 }
 
 // Model returns the image's model.
 func (im *Image[S]) Model() Model[S] { return im.model }
 
-// AddIndex registers a secondary index; call before feeding the image.
+// AddIndex registers a secondary index; call before feeding the image. An
+// index runs under its aggregate's shard lock, concurrently with other
+// shards, so it must guard its own state.
 func (im *Image[S]) AddIndex(f IndexFunc[S]) {
-	im.mu.Lock()
-	defer im.mu.Unlock()
 	im.indexes = append(im.indexes, f)
 }
 
 // Get returns the aggregate's snapshot; a missing aggregate has its initial state.
 func (im *Image[S]) Get(id string) Snapshot[S] {
-	im.mu.RLock()
-	snap, ok := im.entries[id]
-	im.mu.RUnlock()
+	sh := im.shard(id)
+	sh.mu.RLock()
+	snap, ok := sh.entries[id]
+	sh.mu.RUnlock()
 	if !ok {
 		return Snapshot[S]{ID: id, State: im.model.Initial(id)}
 	}
@@ -131,20 +156,34 @@ func (im *Image[S]) Get(id string) Snapshot[S] {
 // Range calls f for every aggregate until f returns false. f must not call
 // back into the image.
 func (im *Image[S]) Range(f func(Snapshot[S]) bool) {
-	im.mu.RLock()
-	defer im.mu.RUnlock()
-	for _, s := range im.entries {
-		if !f(s) {
+	for i := range im.shards {
+		if !im.rangeShard(&im.shards[i], f) {
 			return
 		}
 	}
 }
 
+func (im *Image[S]) rangeShard(sh *shard[S], f func(Snapshot[S]) bool) bool {
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	for _, s := range sh.entries {
+		if !f(s) {
+			return false
+		}
+	}
+	return true
+}
+
 // Len is the number of aggregates.
 func (im *Image[S]) Len() int {
-	im.mu.RLock()
-	defer im.mu.RUnlock()
-	return len(im.entries)
+	n := 0
+	for i := range im.shards {
+		sh := &im.shards[i]
+		sh.mu.RLock()
+		n += len(sh.entries)
+		sh.mu.RUnlock()
+	}
+	return n
 }
 
 // Apply folds one record into the image. It is idempotent by sequence: a
@@ -166,9 +205,10 @@ func (im *Image[S]) Apply(rec eventstore.Record) error {
 // seen reports whether rec was already folded into its aggregate.
 func (im *Image[S]) seen(rec eventstore.Record) bool {
 	id := im.model.key(rec.Commit)
-	im.mu.RLock()
-	snap, ok := im.entries[id]
-	im.mu.RUnlock()
+	sh := im.shard(id)
+	sh.mu.RLock()
+	snap, ok := sh.entries[id]
+	sh.mu.RUnlock()
 	return ok && (rec.Seq <= snap.folded || (im.model.owns(rec.Subject) && rec.Seq <= snap.Seq))
 }
 
@@ -179,9 +219,10 @@ func (im *Image[S]) apply(rec eventstore.Record, events []proto.Message) {
 	if id == "" {
 		return
 	}
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	snap, ok := im.entries[id]
+	sh := im.shard(id)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	snap, ok := sh.entries[id]
 	if !ok {
 		snap = Snapshot[S]{ID: id, State: im.model.Initial(id)}
 	}
@@ -205,7 +246,7 @@ func (im *Image[S]) apply(rec eventstore.Record, events []proto.Message) {
 		requests[key] = struct{}{}
 		snap.requests = requests
 	}
-	im.entries[id] = snap
+	sh.entries[id] = snap
 	for _, index := range im.indexes {
 		index(snap, rec)
 	}
@@ -225,17 +266,17 @@ func (im *Image[S]) markApplied(seq uint64) {
 
 // Applied is the highest stream sequence the feed has applied.
 func (im *Image[S]) Applied() uint64 {
-	im.mu.RLock()
-	defer im.mu.RUnlock()
+	im.mu.Lock()
+	defer im.mu.Unlock()
 	return im.applied
 }
 
 // WaitApplied blocks until the feed has applied seq or ctx ends.
 func (im *Image[S]) WaitApplied(ctx context.Context, seq uint64) error {
 	for {
-		im.mu.RLock()
+		im.mu.Lock()
 		applied, advanced := im.applied, im.advanced
-		im.mu.RUnlock()
+		im.mu.Unlock()
 		if applied >= seq {
 			return nil
 		}

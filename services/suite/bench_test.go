@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/natsembed"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
@@ -30,15 +29,23 @@ const benchConcurrency = 16
 // same concurrency headers, in the same run and on the same server. The ratio
 // is what counts; absolute numbers depend on the machine.
 //
-// The sync_always variant fsyncs every write before acknowledging it, the
-// setting deploy/README.md discusses for single-node durability.
+// Variants:
+//   - dev_suite: every service in one process, as `stafett dev` runs them —
+//     the consent fold, the pathway process manager and the handoff views
+//     consume (and checkpoint) each commit on the same two cores;
+//   - referral_process: the referral service alone, as `stafett serve
+//     --services referral` runs it in production — the write path an
+//     integration engine meets;
+//   - sync_always: dev_suite with every write fsynced before its ack, the
+//     setting deploy/README.md discusses for single-node durability.
 func BenchmarkReceiveReferralAgainstRawJetStream(b *testing.B) {
-	b.Run("default", func(b *testing.B) { benchReceive(b, natsembed.Options{}) })
+	b.Run("dev_suite", func(b *testing.B) { benchReceive(b, natsembed.Options{}) })
+	b.Run("referral_process", func(b *testing.B) { benchReceive(b, natsembed.Options{}, "referral") })
 	b.Run("sync_always", func(b *testing.B) { benchReceive(b, natsembed.Options{SyncAlways: true}) })
 }
 
-func benchReceive(b *testing.B, opts natsembed.Options) {
-	env := suitetest.StartWith(b, opts)
+func benchReceive(b *testing.B, opts natsembed.Options, services ...string) {
+	env := suitetest.StartWith(b, opts, services...)
 	js, err := jetstream.New(env.Conn)
 	if err != nil {
 		b.Fatal(err)
@@ -48,9 +55,17 @@ func benchReceive(b *testing.B, opts natsembed.Options) {
 	ctx := env.As(b.Context(), integration(senderOrg))
 	var run atomic.Int64
 
+	// The ceiling gets a stream of its own, configured like the event
+	// stream, so no projection of the suite consumes (and slows) it.
+	if _, err := js.CreateOrUpdateStream(b.Context(), jetstream.StreamConfig{
+		Name: "BENCH_RAW", Subjects: []string{"bench.raw.>"}, Storage: jetstream.FileStorage, Replicas: 1,
+		Duplicates: 2 * time.Minute, Discard: jetstream.DiscardNew,
+	}); err != nil {
+		b.Fatal(err)
+	}
 	raw := measure(b.N, func(i int) error {
 		id := fmt.Sprintf("raw-%d-%d", run.Load(), i)
-		msg := nats.NewMsg(eventstore.Subject("bench", "referral", id))
+		msg := nats.NewMsg("bench.raw.referral." + id)
 		msg.Data = payload
 		_, err := js.PublishMsg(b.Context(), msg, jetstream.WithMsgID(id), jetstream.WithExpectLastSequencePerSubject(0))
 		return err

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -168,6 +169,9 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		// Reuse write buffers across connections instead of one per stream:
 		// many short unary calls are the suite's normal load.
 		grpc.SharedWriteBuffer(true),
+		// Handle streams on long-lived workers, whose stacks have already
+		// grown, rather than a fresh goroutine per call.
+		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
 		grpc.ChainUnaryInterceptor(
 			grpcerr.UnaryServerInterceptor(opts.Logger),
 			authn.UnaryServerInterceptor(verifier, policy),

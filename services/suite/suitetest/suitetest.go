@@ -31,6 +31,8 @@ type Env struct {
 	Pseudonyms *ids.Pseudonymizer
 	Suite      *suite.Suite
 	Client     *grpc.ClientConn
+
+	services []string
 }
 
 // Start runs the suite against a fresh embedded JetStream.
@@ -40,8 +42,9 @@ func Start(tb testing.TB) *Env {
 }
 
 // StartWith runs the suite against an embedded JetStream with opts (e.g.
-// SyncAlways, to measure what fsyncing every commit costs).
-func StartWith(tb testing.TB, opts natsembed.Options) *Env {
+// SyncAlways, to measure what fsyncing every commit costs) and only the
+// named services (none named: all of them, as `stafett dev` runs).
+func StartWith(tb testing.TB, opts natsembed.Options, services ...string) *Env {
 	tb.Helper()
 	srv, nc := natstest.ConnWith(tb, opts)
 	signer, err := authn.LoadOrCreateSigner(tb.TempDir())
@@ -54,6 +57,7 @@ func StartWith(tb testing.TB, opts natsembed.Options) *Env {
 	}
 	// Monday 2 March 2026, 09:00 in Oslo.
 	env := &Env{T: tb, NATS: srv, Conn: nc, Clock: clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)), Signer: signer, Pseudonyms: pseudonyms}
+	env.services = services
 	env.Restart()
 	return env
 }
@@ -67,7 +71,7 @@ func (e *Env) Restart() {
 		e.Client.Close()
 	}
 	s, err := suite.Start(context.Background(), suite.Options{
-		NATS: e.Conn, Verifier: e.Signer.Verifier(time.Now), Signer: e.Signer, Pseudonyms: e.Pseudonyms, Clock: e.Clock,
+		NATS: e.Conn, Services: e.services, Verifier: e.Signer.Verifier(time.Now), Signer: e.Signer, Pseudonyms: e.Pseudonyms, Clock: e.Clock,
 		// The watcher is driven by the tests through CheckDeadlines.
 		DeadlineInterval: time.Hour,
 	})
