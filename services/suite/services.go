@@ -18,6 +18,8 @@ import (
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	"github.com/stafett/stafett/services/pathway"
 )
 
 // deps is what every service builder may use.
@@ -34,6 +36,8 @@ type deps struct {
 	// peers reaches the other services over gRPC with the suite's own
 	// service identity.
 	peers *grpc.ClientConn
+	// pathwayTargets override the pathway service's default milestone targets.
+	pathwayTargets map[eventsv1.PathwayType]pathway.Targets
 	// js and replicas hold read views' checkpoint buckets.
 	js       jetstream.JetStream
 	replicas int

@@ -32,6 +32,7 @@ import (
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/telemetry"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
+	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	"github.com/stafett/stafett/services/consent"
 	"github.com/stafett/stafett/services/continuity"
 	"github.com/stafett/stafett/services/handoffs"
@@ -69,6 +70,9 @@ type Options struct {
 	Telemetry *telemetry.Providers
 	// DeadlineInterval is how often deadline watchers look (default 1 minute).
 	DeadlineInterval time.Duration
+	// PathwayTargets override the default milestone targets per pathway type
+	// (see pathway.LoadTargets and docs/pathway-targets.json).
+	PathwayTargets map[eventsv1.PathwayType]pathway.Targets
 }
 
 type service interface {
@@ -147,7 +151,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	}
 	d := deps{
 		store: store, audit: auditLog, clock: opts.Clock, ids: opts.IDs, pseudonyms: opts.Pseudonyms, zone: zone,
-		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, js: js, replicas: opts.Replicas,
+		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, pathwayTargets: opts.PathwayTargets, js: js, replicas: opts.Replicas,
 		guard: access.NewGuard(consentChecker{consentv1.NewConsentServiceClient(s.peers)}, auditLog, opts.Clock),
 	}
 	var services []service

@@ -26,6 +26,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", "127.0.0.1:7000"), "gRPC listen address for every service")
 	natsAddr := fs.String("nats-addr", envDefault("nats-addr", ""), "embedded NATS listen address (default: a random loopback port)")
 	syncAlways := fs.Bool("sync-always", false, "fsync every JetStream write before acknowledging it")
+	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	loadDemo := fs.Bool("demo", false, "load the demo scenario through the API (idempotent: a second start adds nothing)")
 	if err := fs.Parse(args); err != nil {
@@ -63,8 +64,13 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer shutdownTelemetry(tel, logger)
 
+	targets, err := loadPathwayTargets(*targetsFile)
+	if err != nil {
+		return err
+	}
 	s, err := suite.Start(ctx, suite.Options{
-		NATS: nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
+		PathwayTargets: targets,
+		NATS:           nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
 		Replicas: 1, Logger: logger, Telemetry: tel,
 	})
 	if err != nil {

@@ -32,6 +32,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	signingDir := fs.String("signing-key-dir", envDefault("signing-key-dir", ""), "directory with the suite's own service-identity signing key")
 	consentAddr := fs.String("consent-addr", envDefault("consent-addr", ""), "gRPC address of the consent service when it runs elsewhere (default: this process)")
 	replicasFlag := fs.String("replicas", envDefault("stream-replicas", "3"), "event stream replicas")
+	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -79,8 +80,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer shutdownTelemetry(tel, logger)
 
+	targets, err := loadPathwayTargets(*targetsFile)
+	if err != nil {
+		return err
+	}
 	s, err := suite.Start(ctx, suite.Options{
-		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, Verifier: verifiers, Signer: signer, ConsentAddr: *consentAddr,
+		PathwayTargets: targets,
+		NATS:           nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, Verifier: verifiers, Signer: signer, ConsentAddr: *consentAddr,
 		Pseudonyms: pseudonyms, Replicas: replicas, Logger: logger, Telemetry: tel,
 	})
 	if err != nil {
