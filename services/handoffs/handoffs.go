@@ -39,6 +39,9 @@ type Config struct {
 	Logger     *slog.Logger
 	// CheckpointInterval is how often changed views are written; default 5 seconds.
 	CheckpointInterval time.Duration
+	// WatchRecheck is how often a journey watch asks for access again when
+	// nothing new happened; default 30 seconds.
+	WatchRecheck time.Duration
 }
 
 // Service is a running handoff views service.
@@ -80,7 +83,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := app.New(app.Deps{Projection: proj, Store: cfg.Store, Guard: cfg.Guard, Clock: cfg.Clock, Zone: cfg.Zone})
+	a := app.New(app.Deps{Projection: proj, Store: cfg.Store, Guard: cfg.Guard, Clock: cfg.Clock, Zone: cfg.Zone, WatchRecheck: cfg.WatchRecheck})
 	return &Service{app: a, proj: proj, pseudonyms: cfg.Pseudonyms, feed: feed, interval: cfg.CheckpointInterval}, nil
 }
 

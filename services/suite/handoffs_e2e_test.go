@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -101,6 +102,37 @@ func TestAWatchSendsTheJourneyThenNewEntriesAndEndsWithNotFoundWhenConsentIsWith
 	if _, err := consentClient(env).WithdrawConsent(asPatient, &consentv1.WithdrawConsentRequest{RequestId: "stop", PatientId: pid, ConsentId: grant.GetConsentId()}); err != nil {
 		t.Fatal(err)
 	}
+	for {
+		_, err := stream.Recv()
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			t.Fatal("the watch ended without NOT_FOUND")
+		}
+		wantCode(t, err, codes.NotFound)
+		return
+	}
+}
+
+func TestAWatchEndsWithNotFoundWhenEmergencyAccessRunsOut(t *testing.T) {
+	env := suitetest.Start(t)
+	pid := receive(t, env, "emergency-watch").GetPatientId()
+	opener := clinician(emergencyHPR, otherOrg, "handoffs:read", "consent:write")
+	if _, err := consentClient(env).UseEmergencyAccess(env.As(t.Context(), opener), &consentv1.UseEmergencyAccessRequest{
+		RequestId: "em", PatientId: pid, Reason: "unconscious in the emergency room",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := handoffsClient(env).WatchPatientJourney(env.As(t.Context(), opener), &handoffsv1.WatchPatientJourneyRequest{PatientId: pid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, err := stream.Recv(); err != nil || len(first.GetEntries()) == 0 {
+		t.Fatalf("journey under emergency access: %v %v", first, err)
+	}
+	// No event marks the end of an emergency access: time does.
+	env.Clock.Advance(5 * time.Hour)
 	for {
 		_, err := stream.Recv()
 		if err == nil {

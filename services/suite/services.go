@@ -36,6 +36,8 @@ type deps struct {
 	// peers reaches the other services over gRPC with the suite's own
 	// service identity.
 	peers *grpc.ClientConn
+	// watchRecheck is how often journey watches re-check access.
+	watchRecheck time.Duration
 	// pathwayTargets override the pathway service's default milestone targets.
 	pathwayTargets map[eventsv1.PathwayType]pathway.Targets
 	// js and replicas hold read views' checkpoint buckets.

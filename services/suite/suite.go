@@ -70,6 +70,9 @@ type Options struct {
 	Telemetry *telemetry.Providers
 	// DeadlineInterval is how often deadline watchers look (default 1 minute).
 	DeadlineInterval time.Duration
+	// WatchRecheck is how often a journey watch asks for access again when
+	// nothing new happened (default 30 seconds).
+	WatchRecheck time.Duration
 	// PathwayTargets override the default milestone targets per pathway type
 	// (see pathway.LoadTargets and docs/pathway-targets.json).
 	PathwayTargets map[eventsv1.PathwayType]pathway.Targets
@@ -151,7 +154,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	}
 	d := deps{
 		store: store, audit: auditLog, clock: opts.Clock, ids: opts.IDs, pseudonyms: opts.Pseudonyms, zone: zone,
-		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, pathwayTargets: opts.PathwayTargets, js: js, replicas: opts.Replicas,
+		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, pathwayTargets: opts.PathwayTargets, watchRecheck: opts.WatchRecheck, js: js, replicas: opts.Replicas,
 		guard: access.NewGuard(consentChecker{consentv1.NewConsentServiceClient(s.peers)}, auditLog, opts.Clock),
 	}
 	var services []service

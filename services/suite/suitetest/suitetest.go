@@ -74,6 +74,9 @@ func (e *Env) Restart() {
 		NATS: e.Conn, Services: e.services, Verifier: e.Signer.Verifier(time.Now), Signer: e.Signer, Pseudonyms: e.Pseudonyms, Clock: e.Clock,
 		// The watcher is driven by the tests through CheckDeadlines.
 		DeadlineInterval: time.Hour,
+		// Watches notice access that ends without an event (the fake clock
+		// moving past an emergency access) within a test's patience.
+		WatchRecheck: 20 * time.Millisecond,
 	})
 	if err != nil {
 		e.T.Fatal(err)

@@ -35,6 +35,10 @@ type App struct {
 	// barrierWait bounds how long a query waits for the view to reach the
 	// stream's head; after it the view answers as it stands (views may lag).
 	barrierWait time.Duration
+	// watchRecheck is how often a watch asks again even when nothing new
+	// happened to the patient: access can end without an event (an
+	// emergency access runs out of time).
+	watchRecheck time.Duration
 }
 
 // Deps are what the application needs.
@@ -45,6 +49,8 @@ type Deps struct {
 	Clock       clock.Clock
 	Zone        *time.Location
 	BarrierWait time.Duration
+	// WatchRecheck defaults to 30 seconds.
+	WatchRecheck time.Duration
 }
 
 // New wires the application.
@@ -52,10 +58,13 @@ func New(d Deps) *App {
 	if d.BarrierWait == 0 {
 		d.BarrierWait = time.Second
 	}
+	if d.WatchRecheck == 0 {
+		d.WatchRecheck = 30 * time.Second
+	}
 	if d.Zone == nil {
 		d.Zone = time.UTC
 	}
-	return &App{proj: d.Projection, store: d.Store, guard: d.Guard, clock: d.Clock, zone: d.Zone, barrierWait: d.BarrierWait}
+	return &App{proj: d.Projection, store: d.Store, guard: d.Guard, clock: d.Clock, zone: d.Zone, barrierWait: d.BarrierWait, watchRecheck: d.WatchRecheck}
 }
 
 // Caller is who asks.
@@ -178,10 +187,17 @@ func (a *App) WatchPatientJourney(ctx context.Context, c Caller, patientID strin
 	if err := send(&handoffsv1.WatchPatientJourneyResponse{Entries: entries}); err != nil {
 		return err
 	}
+	recheck := time.NewTicker(a.watchRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-recheck.C:
+			if _, _, err := a.permitted(ctx, c, patientID, op); err != nil {
+				return err
+			}
+			continue
 		case <-advanced:
 		}
 		var changed bool
