@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -39,8 +40,17 @@ func (a *App) RunProcessManager(ctx context.Context, logger *slog.Logger) (*even
 	}, a.HandleReferralRecord)
 }
 
+// assessedType is ReferralAssessed's stable event type name.
+const assessedType = "stafett.referral.v1.ReferralAssessed"
+
 // HandleReferralRecord handles one referral commit.
 func (a *App) HandleReferralRecord(ctx context.Context, rec eventstore.Record) error {
+	// The commit-type header names the events without decoding them: most
+	// referral commits are receipts and deadlines, of no interest here.
+	if types := rec.Header.Get(eventstore.HeaderCommitType); types != "" && !strings.Contains(types, assessedType) {
+		a.processed.mark(rec.Seq)
+		return nil
+	}
 	events, err := rec.Events()
 	if err != nil {
 		return err
