@@ -1,6 +1,7 @@
 package decider_test
 
 import (
+	"context"
 	"errors"
 
 	"sync"
@@ -156,7 +157,7 @@ func TestForeignFactsFoldByKeyWithoutMovingTheAggregatesVersion(t *testing.T) {
 
 func TestWaitAppliedGivesUpWhenTheContextEnds(t *testing.T) {
 	rt, _ := newRuntime(t, counterModel(false))
-	ctx, cancel := contextWithTimeout(t, time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Millisecond)
 	defer cancel()
 	if err := rt.Image().WaitApplied(ctx, 1_000_000); err == nil {
 		t.Fatal("waited for a sequence that never comes and returned nil")
