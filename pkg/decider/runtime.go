@@ -33,6 +33,16 @@ type Meta struct {
 	PatientID     string
 }
 
+// RequestKey scopes a client's request id to who sent it (an organisation
+// number, a caller id): idempotency keys belong to the caller, so no one
+// reaches another's result by guessing a key. No request id, no key.
+func RequestKey(scope, requestID string) string {
+	if requestID == "" {
+		return ""
+	}
+	return scope + "/" + requestID
+}
+
 // Decide is the pure decision for one command against the current state.
 type Decide[S any] func(state S) ([]proto.Message, error)
 

@@ -74,3 +74,22 @@ func Decode(token string) (Cursor, error) {
 	}
 	return After(time.Unix(0, n), id), nil
 }
+
+// Violations collects a request's field violations; pkg/errs.Validation is one.
+type Violations interface {
+	Add(field, description string)
+}
+
+// Parse reads a listing request's page size and token, recording bad ones on
+// v under the request's field names, and returns the cursor to start after
+// and the page size to serve.
+func Parse(v Violations, pageSize int, pageToken string) (Cursor, int) {
+	if pageSize < 0 {
+		v.Add("page_size", "must not be negative")
+	}
+	after, err := Decode(pageToken)
+	if err != nil {
+		v.Add("page_token", "is not a token this service issued")
+	}
+	return after, Size(pageSize)
+}

@@ -37,3 +37,23 @@ func TestDecodeRejectsTokensItDidNotWrite(t *testing.T) {
 		}
 	}
 }
+
+type violations []string
+
+func (v *violations) Add(field, _ string) { *v = append(*v, field) }
+
+func TestParseNamesTheBadPagingFields(t *testing.T) {
+	var v violations
+	if _, size := paging.Parse(&v, -1, "not a token!"); size != paging.DefaultSize {
+		t.Fatalf("size = %d", size)
+	}
+	if len(v) != 2 || v[0] != "page_size" || v[1] != "page_token" {
+		t.Fatalf("violations = %v", v)
+	}
+	v = nil
+	after := paging.After(time.Unix(5, 0), "x")
+	got, size := paging.Parse(&v, 900, after.Encode())
+	if len(v) != 0 || size != paging.MaxSize || got != after {
+		t.Fatalf("got %v %d %v", got, size, v)
+	}
+}

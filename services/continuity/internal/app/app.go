@@ -101,9 +101,6 @@ func domainActor(c Caller) domain.Actor {
 // requestKey scopes a request id to who sent it, so no caller can reach
 // another's result by guessing its request id.
 func requestKey(c Caller, requestID string) string {
-	if requestID == "" {
-		return ""
-	}
 	who := "professional:" + c.ProfessionalID + "@" + c.OrgNumber
 	switch {
 	case c.PatientID != "":
@@ -111,7 +108,7 @@ func requestKey(c Caller, requestID string) string {
 	case c.ProfessionalID == "":
 		who = "service:" + c.Service + "@" + c.OrgNumber
 	}
-	return who + "/" + requestID
+	return decider.RequestKey(who, requestID)
 }
 
 func (a *App) meta(c Caller, requestID, patientID string) decider.Meta {

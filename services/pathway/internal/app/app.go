@@ -84,19 +84,11 @@ func (a *App) meta(actor domain.Actor, requestID, patientID string) decider.Meta
 		Actor: &eventsv1.Actor{
 			ProfessionalId: actor.ProfessionalID, OrgNumber: actor.OrgNumber, Role: actor.Role, Service: actor.Service,
 		},
-		IdempotencyKey: requestKey(actor.OrgNumber, requestID),
+		IdempotencyKey: decider.RequestKey(actor.OrgNumber, requestID),
 		PatientID:      patientID,
 	}
 }
 
-// requestKey scopes a request id to the caller's organisation: idempotency
-// keys belong to the caller, so no one reaches another's result by guessing.
-func requestKey(org, requestID string) string {
-	if requestID == "" {
-		return ""
-	}
-	return org + "/" + requestID
-}
 
 // execute runs a command on an existing pathway. The commit carries the
 // patient's pseudonym so the consent service can fold it into the care team.

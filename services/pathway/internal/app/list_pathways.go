@@ -48,17 +48,10 @@ func (a *App) ListPathways(ctx context.Context, in ListPathways) (PathwayPage, e
 	if _, ok := pathwayv1.PathwayStatus_name[int32(in.Status)]; !ok {
 		v.Add("status", "is not a known status")
 	}
-	if in.PageSize < 0 {
-		v.Add("page_size", "must not be negative")
-	}
-	after, err := paging.Decode(in.PageToken)
-	if err != nil {
-		v.Add("page_token", "is not a token this service issued")
-	}
+	after, size := paging.Parse(&v, in.PageSize, in.PageToken)
 	if err := v.Err(); err != nil {
 		return PathwayPage{}, err
 	}
-	size := paging.Size(in.PageSize)
 
 	var matches []domain.Pathway
 	a.image.Range(func(s decider.Snapshot[domain.Pathway]) bool {

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
 )
@@ -32,7 +33,7 @@ func (a *App) RequestMedicationFreeTreatment(ctx context.Context, in RequestMedi
 	if !snap.Exists() || !snap.State.ActedOnBy(in.Caller.Actor) {
 		return domain.Pathway{}, errs.NotFound("pathway")
 	}
-	if snap.Seen(requestKey(in.Caller.Actor.OrgNumber, in.RequestID)) || snap.State.MedicationFreeGranted {
+	if snap.Seen(decider.RequestKey(in.Caller.Actor.OrgNumber, in.RequestID)) || snap.State.MedicationFreeGranted {
 		return snap.State, nil
 	}
 	legal, err := a.legal.LegalStatus(ctx, snap.State.PatientID)

@@ -80,20 +80,11 @@ func (a *App) meta(actor domain.Actor, requestID string, patientID string) decid
 		Actor: &eventsv1.Actor{
 			ProfessionalId: actor.ProfessionalID, OrgNumber: actor.OrgNumber, Role: actor.Role, Service: actor.Service,
 		},
-		IdempotencyKey: requestKey(actor.OrgNumber, requestID),
+		IdempotencyKey: decider.RequestKey(actor.OrgNumber, requestID),
 		PatientID:      patientID,
 	}
 }
 
-// requestKey scopes a request id to the caller's organisation: idempotency
-// keys belong to the caller, so no one can reach another sender's result by
-// guessing its key.
-func requestKey(org, requestID string) string {
-	if requestID == "" {
-		return ""
-	}
-	return org + "/" + requestID
-}
 
 // execute runs a command on an existing referral the caller may act on, and
 // returns the changed referral only as a logged read.

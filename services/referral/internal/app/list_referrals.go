@@ -45,17 +45,10 @@ func (a *App) ListReferrals(ctx context.Context, in ListReferrals) (ReferralPage
 		}
 		due = d
 	}
-	if in.PageSize < 0 {
-		v.Add("page_size", "must not be negative")
-	}
-	after, err := paging.Decode(in.PageToken)
-	if err != nil {
-		v.Add("page_token", "is not a token this service issued")
-	}
+	after, size := paging.Parse(&v, in.PageSize, in.PageToken)
 	if err := v.Err(); err != nil {
 		return ReferralPage{}, err
 	}
-	size := paging.Size(in.PageSize)
 
 	var matches []domain.Referral
 	a.image.Range(func(s decider.Snapshot[domain.Referral]) bool {

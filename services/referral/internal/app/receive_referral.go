@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
@@ -44,9 +45,9 @@ func (a *App) ReceiveReferral(ctx context.Context, in ReceiveReferral) (domain.R
 	// Within JetStream's duplicate window the message id catches a retry that
 	// races the first attempt, before the key index has seen it. The sender's
 	// external id is the stronger identity when there is one.
-	meta.MsgID = "referral.receive/" + requestKey(in.Actor.OrgNumber, in.RequestID)
+	meta.MsgID = "referral.receive/" + decider.RequestKey(in.Actor.OrgNumber, in.RequestID)
 	if in.ExternalID != "" {
-		meta.MsgID = "referral.receive.external/" + requestKey(in.Actor.OrgNumber, in.ExternalID)
+		meta.MsgID = "referral.receive.external/" + decider.RequestKey(in.Actor.OrgNumber, in.ExternalID)
 	}
 	res, err := a.runtime.Execute(ctx, cmd.ReferralID, meta, func(r domain.Referral) ([]proto.Message, error) {
 		return domain.DecideReceive(r, cmd, a.policy)

@@ -29,22 +29,22 @@ func (k *requestKeys) index(snap decider.Snapshot[domain.Referral], _ eventstore
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if r.RequestID != "" {
-		k.byRequest[requestKey(r.SenderOrgNumber, r.RequestID)] = r.ID
+		k.byRequest[decider.RequestKey(r.SenderOrgNumber, r.RequestID)] = r.ID
 	}
 	if r.ExternalID != "" {
-		k.byExternal[requestKey(r.SenderOrgNumber, r.ExternalID)] = r.ID
+		k.byExternal[decider.RequestKey(r.SenderOrgNumber, r.ExternalID)] = r.ID
 	}
 }
 
 func (k *requestKeys) lookup(org, requestID, externalID string) (string, bool) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	if id, ok := k.byRequest[requestKey(org, requestID)]; ok {
+	if id, ok := k.byRequest[decider.RequestKey(org, requestID)]; ok {
 		return id, true
 	}
 	if externalID == "" {
 		return "", false
 	}
-	id, ok := k.byExternal[requestKey(org, externalID)]
+	id, ok := k.byExternal[decider.RequestKey(org, externalID)]
 	return id, ok
 }

@@ -36,6 +36,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// Configuration is read before anything starts, so a typo fails fast.
+	targets, err := loadPathwayTargets(*targetsFile)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -64,14 +69,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer shutdownTelemetry(tel, logger)
 
-	targets, err := loadPathwayTargets(*targetsFile)
-	if err != nil {
-		return err
-	}
 	s, err := suite.Start(ctx, suite.Options{
-		PathwayTargets: targets,
-		NATS:           nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
-		Replicas: 1, Logger: logger, Telemetry: tel,
+		NATS: nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
+		Replicas: 1, Logger: logger, Telemetry: tel, PathwayTargets: targets,
 	})
 	if err != nil {
 		return err

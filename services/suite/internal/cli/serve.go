@@ -41,6 +41,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// Configuration is read before anything starts, so a typo fails fast.
+	targets, err := loadPathwayTargets(*targetsFile)
+	if err != nil {
+		return err
+	}
 	replicas, err := strconv.Atoi(*replicasFlag)
 	if err != nil || replicas < 1 {
 		return fmt.Errorf("--replicas must be a positive number")
@@ -80,14 +85,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer shutdownTelemetry(tel, logger)
 
-	targets, err := loadPathwayTargets(*targetsFile)
-	if err != nil {
-		return err
-	}
 	s, err := suite.Start(ctx, suite.Options{
-		PathwayTargets: targets,
-		NATS:           nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, Verifier: verifiers, Signer: signer, ConsentAddr: *consentAddr,
-		Pseudonyms: pseudonyms, Replicas: replicas, Logger: logger, Telemetry: tel,
+		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, ConsentAddr: *consentAddr,
+		Verifier: verifiers, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas,
+		Logger: logger, Telemetry: tel, PathwayTargets: targets,
 	})
 	if err != nil {
 		return err
