@@ -89,7 +89,6 @@ func (a *App) meta(actor domain.Actor, requestID, patientID string) decider.Meta
 	}
 }
 
-
 // execute runs a command on an existing pathway. The commit carries the
 // patient's pseudonym so the consent service can fold it into the care team.
 func (a *App) execute(ctx context.Context, actor domain.Actor, pathwayID, requestID string, decide decider.Decide[domain.Pathway]) (domain.Pathway, error) {

@@ -85,7 +85,6 @@ func (a *App) meta(actor domain.Actor, requestID string, patientID string) decid
 	}
 }
 
-
 // execute runs a command on an existing referral the caller may act on, and
 // returns the changed referral only as a logged read.
 func (a *App) execute(ctx context.Context, actor domain.Actor, operation, referralID, requestID string, decide decider.Decide[domain.Referral]) (domain.Referral, error) {
