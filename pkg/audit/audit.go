@@ -10,10 +10,14 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/telemetry"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 )
 
@@ -31,6 +35,19 @@ func Subject(patientID string) string { return SubjectRoot + "." + patientID }
 type Log struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
+	tracer trace.Tracer
+}
+
+// SubjectTemplate is every access-log subject, for span names and metrics.
+const SubjectTemplate = SubjectRoot + ".{patient_id}"
+
+// Instrumented returns a view of the log whose appends are traced by one
+// service's tracer: the service reading the data.
+func (l *Log) Instrumented(tracer trace.Tracer) *Log {
+	if tracer == nil {
+		tracer = noop.NewTracerProvider().Tracer("")
+	}
+	return &Log{js: l.js, stream: l.stream, tracer: tracer}
 }
 
 // Open creates the audit stream if needed. Entries are never discarded or
@@ -53,7 +70,7 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Log, erro
 	if err != nil {
 		return nil, fmt.Errorf("audit: create stream: %w", err)
 	}
-	return &Log{js: js, stream: stream}, nil
+	return &Log{js: js, stream: stream, tracer: noop.NewTracerProvider().Tracer("")}, nil
 }
 
 // Record appends entry and waits for the stream to acknowledge it. Any
@@ -71,9 +88,22 @@ func (l *Log) Record(ctx context.Context, entry *consentv1.AccessLogEntry) error
 	}
 	msg := nats.NewMsg(Subject(entry.GetPatientId()))
 	msg.Data = data
-	if _, err := l.js.PublishMsg(ctx, msg); err != nil {
+	var server string
+	if nc := l.js.Conn(); nc != nil {
+		server = nc.ConnectedAddr()
+	}
+	// The subject names the patient's pseudonym: an attribute at most,
+	// never the span name.
+	name, opts := telemetry.SendSpan(telemetry.Message{Subject: msg.Subject, Template: SubjectTemplate, BodySize: len(data), Server: server})
+	ctx, span := l.tracer.Start(ctx, name, opts...)
+	defer span.End()
+	ack, err := l.js.PublishMsg(ctx, msg)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "access log unavailable")
 		return errs.Unavailable("access log", err)
 	}
+	span.SetAttributes(attribute.Int64("messaging.nats.stream.sequence", int64(ack.Sequence)))
 	return nil
 }
 

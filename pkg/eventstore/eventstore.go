@@ -16,10 +16,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/semconv/v1.43.0/messagingconv"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/telemetry"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
 
@@ -34,6 +39,9 @@ const (
 	HeaderCommitType = "Stafett-Commit-Type"
 	// HeaderPatient carries the pseudonymous patient id, never a national id.
 	HeaderPatient = "Stafett-Patient"
+	// HeaderOrigin is the W3C traceparent of the span where the commit's
+	// story began (a referral's receipt): see Append.Origin.
+	HeaderOrigin = "Stafett-Origin"
 )
 
 // ErrConflict means another commit reached the aggregate first: the expected
@@ -60,7 +68,7 @@ type Propagator interface {
 	ExtractNATS(ctx context.Context, h nats.Header) context.Context
 }
 
-// Config shapes the stream.
+// Config shapes the stream and says where the store reports.
 type Config struct {
 	// Replicas is 1 in dev and 3 in production.
 	Replicas int
@@ -68,16 +76,85 @@ type Config struct {
 	DuplicateWindow time.Duration
 	// Tracer, if set, records a span per append and per handled record.
 	Tracer trace.Tracer
+	// Meter, if set, records append latency, conflicts, consumer lag and
+	// parked records.
+	Meter metric.Meter
 	// Propagator, if set, carries trace context in message headers.
 	Propagator Propagator
 }
 
+// Instrumentation is where one service's use of a store is reported.
+type Instrumentation struct {
+	Tracer     trace.Tracer
+	Meter      metric.Meter
+	Propagator Propagator
+	// Committed, if set, sees every commit this store newly appended (never
+	// a duplicate), after the stream acknowledged it: the hook for counting
+	// domain events where they are decided.
+	Committed func(ctx context.Context, c *eventsv1.Commit)
+}
+
 // Store appends commits to and reads them from the stream.
 type Store struct {
-	js         jetstream.JetStream
-	stream     jetstream.Stream
-	tracer     trace.Tracer
-	propagator Propagator
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	tel    instruments
+}
+
+// instruments are a store's tracer, propagator and metric instruments.
+type instruments struct {
+	tracer         trace.Tracer
+	meter          metric.Meter
+	propagator     Propagator
+	committed      func(ctx context.Context, c *eventsv1.Commit)
+	appendDuration metric.Float64Histogram
+	conflicts      metric.Int64Counter
+	parked         metric.Int64Counter
+	lagMessages    metric.Int64ObservableGauge
+	lagTime        metric.Float64ObservableGauge
+}
+
+func newInstruments(in Instrumentation) (instruments, error) {
+	tel := instruments{tracer: in.Tracer, meter: in.Meter, propagator: in.Propagator, committed: in.Committed}
+	if tel.tracer == nil {
+		tel.tracer = noop.NewTracerProvider().Tracer("")
+	}
+	if tel.meter == nil {
+		tel.meter = metricnoop.NewMeterProvider().Meter("")
+	}
+	m := tel.meter
+	duration, err := messagingconv.NewClientOperationDuration(m,
+		metric.WithExplicitBucketBoundaries(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+	tel.appendDuration = duration.Inst()
+	errs := []error{err}
+	tel.conflicts, err = m.Int64Counter("stafett.eventstore.append.conflicts", metric.WithUnit("{conflict}"),
+		metric.WithDescription("Appends refused because another commit reached the aggregate first; each is reloaded and decided again, or answered ABORTED after the last retry."))
+	errs = append(errs, err)
+	tel.parked, err = m.Int64Counter("stafett.consumer.parked", metric.WithUnit("{message}"),
+		metric.WithDescription("Records a consumer skipped after repeated failures (error.type handler) or could not decode (error.type undecodable)."))
+	errs = append(errs, err)
+	tel.lagMessages, err = m.Int64ObservableGauge("stafett.consumer.lag.messages", metric.WithUnit("{message}"),
+		metric.WithDescription("Records matching a consumer's filter that the server still held for it when it last received one."))
+	errs = append(errs, err)
+	tel.lagTime, err = m.Float64ObservableGauge("stafett.consumer.lag.time", metric.WithUnit("s"),
+		metric.WithDescription("Age of the oldest record a consumer has not finished: 0 when caught up; grows while a handler is stuck or the consumer has stopped."))
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return instruments{}, fmt.Errorf("eventstore: instruments: %w", err)
+	}
+	return tel, nil
+}
+
+// Instrumented returns a view of the store that reports to in: the same
+// stream and connection, one service's tracer, meter and propagator. Each
+// service of a process appends and subscribes through its own view, so its
+// spans and metrics carry its own service.name.
+func (s *Store) Instrumented(in Instrumentation) (*Store, error) {
+	tel, err := newInstruments(in)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{js: s.js, stream: s.stream, tel: tel}, nil
 }
 
 // Open creates the stream if it is missing (or updates it) and returns a store.
@@ -105,11 +182,11 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: create stream %s: %w", StreamName, err)
 	}
-	tracer := cfg.Tracer
-	if tracer == nil {
-		tracer = noop.NewTracerProvider().Tracer("")
+	tel, err := newInstruments(Instrumentation{Tracer: cfg.Tracer, Meter: cfg.Meter, Propagator: cfg.Propagator})
+	if err != nil {
+		return nil, err
 	}
-	return &Store{js: js, stream: stream, tracer: tracer, propagator: cfg.Propagator}, nil
+	return &Store{js: js, stream: stream, tel: tel}, nil
 }
 
 // Append is one commit to write.
@@ -122,6 +199,12 @@ type Append struct {
 	ExpectedSeq uint64
 	// MsgID deduplicates retries inside the duplicate window; defaults to the commit id.
 	MsgID string
+	// Origin is the span where the commit's story began (a referral's
+	// receipt), stored in the HeaderOrigin header so that later commands
+	// and consumers can link to it. Left invalid on an aggregate's first
+	// commit, it is the span current in ctx: the command creating the
+	// aggregate begins its story.
+	Origin trace.SpanContext
 }
 
 // AppendResult is where the commit landed.
@@ -134,45 +217,125 @@ type AppendResult struct {
 
 // Append writes one commit atomically with optimistic concurrency.
 func (s *Store) Append(ctx context.Context, a Append) (AppendResult, error) {
-	ctx, span := s.tracer.Start(ctx, "eventstore.append", trace.WithSpanKind(trace.SpanKindProducer),
-		trace.WithAttributes(
-			attribute.String("messaging.system", "nats"),
-			attribute.String("messaging.destination.name", a.Subject),
-			attribute.String("stafett.aggregate_type", a.Commit.GetAggregateType()),
-		))
-	defer span.End()
-
 	data, err := proto.Marshal(a.Commit)
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("eventstore: marshal commit: %w", err)
 	}
+	msgID := a.MsgID
+	if msgID == "" {
+		msgID = a.Commit.GetCommitId()
+	}
+	origin := a.Origin
+	if !origin.IsValid() && a.ExpectedSeq == 0 {
+		origin = trace.SpanContextFromContext(ctx)
+	}
+	m := telemetry.Message{Subject: a.Subject, Template: SubjectTemplate(a.Subject), ID: msgID, BodySize: len(data), Server: s.server()}
+	name, opts := telemetry.SendSpan(m, commitAttributes(a.Commit)...)
+	if origin.IsValid() && origin.SpanID() != trace.SpanContextFromContext(ctx).SpanID() {
+		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: origin}))
+	}
+	ctx, span := s.tel.tracer.Start(ctx, name, opts...)
+	defer span.End()
+
 	msg := nats.NewMsg(a.Subject)
 	msg.Data = data
 	msg.Header.Set(HeaderCommitType, commitType(a.Commit))
 	if p := a.Commit.GetPatientId(); p != "" {
 		msg.Header.Set(HeaderPatient, p)
 	}
-	if s.propagator != nil {
-		s.propagator.InjectNATS(ctx, msg.Header)
+	if tp := telemetry.FormatTraceparent(origin); tp != "" {
+		msg.Header.Set(HeaderOrigin, tp)
 	}
-	msgID := a.MsgID
-	if msgID == "" {
-		msgID = a.Commit.GetCommitId()
-	}
+	s.injectTraceContext(ctx, msg.Header)
+	metricAttrs := m.MetricAttributes(semconv.MessagingOperationTypeSend, "send")
+	start := time.Now()
 	ack, err := s.js.PublishMsg(ctx, msg,
 		jetstream.WithMsgID(msgID),
 		jetstream.WithExpectLastSequencePerSubject(a.ExpectedSeq))
+	elapsed := time.Since(start).Seconds()
 	if err != nil {
 		if IsWrongLastSequence(err) {
 			span.SetAttributes(attribute.Bool("stafett.conflict", true))
+			s.tel.appendDuration.Record(ctx, elapsed, metric.WithAttributes(append(metricAttrs, semconv.ErrorTypeKey.String("conflict"))...))
+			s.tel.conflicts.Add(ctx, 1, metric.WithAttributes(semconv.MessagingDestinationTemplate(m.Template)))
 			return AppendResult{}, fmt.Errorf("%w: %s expected at %d", ErrConflict, a.Subject, a.ExpectedSeq)
 		}
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "append failed")
+		s.tel.appendDuration.Record(ctx, elapsed, metric.WithAttributes(append(metricAttrs, semconv.ErrorTypeKey.String(errorType(err)))...))
 		return AppendResult{}, fmt.Errorf("eventstore: publish: %w", err)
 	}
-	span.SetAttributes(attribute.Int64("messaging.message.sequence", int64(ack.Sequence)), attribute.Bool("stafett.duplicate", ack.Duplicate))
+	s.tel.appendDuration.Record(ctx, elapsed, metric.WithAttributes(metricAttrs...))
+	span.SetAttributes(attribute.Int64("messaging.nats.stream.sequence", int64(ack.Sequence)), attribute.Bool("stafett.duplicate", ack.Duplicate))
+	if !ack.Duplicate && s.tel.committed != nil {
+		s.tel.committed(ctx, a.Commit)
+	}
 	return AppendResult{Seq: ack.Sequence, Duplicate: ack.Duplicate}, nil
+}
+
+// commitAttributes are the Stafett attributes of a commit's spans.
+func commitAttributes(c *eventsv1.Commit) []attribute.KeyValue {
+	attrs := []attribute.KeyValue{attribute.String("stafett.aggregate_type", c.GetAggregateType())}
+	if id := c.GetCorrelationId(); id != "" {
+		attrs = append(attrs, telemetry.CorrelationID(id), semconv.MessagingMessageConversationID(id))
+	}
+	return attrs
+}
+
+// errorType is a low-cardinality error.type for an append that failed.
+func errorType(err error) string {
+	var apiErr *jetstream.APIError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, nats.ErrNoResponders):
+		return "no_response"
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("jetstream_%d", apiErr.ErrorCode)
+	default:
+		return "_OTHER"
+	}
+}
+
+// server is the host:port of the NATS server the store is connected to
+// right now, for server.address: in a cluster it changes on reconnect.
+func (s *Store) server() string {
+	if nc := s.js.Conn(); nc != nil {
+		return nc.ConnectedAddr()
+	}
+	return ""
+}
+
+// SubjectTemplate is a subject with its aggregate id replaced,
+// stafett.events.referral.referral.{id}: low-cardinality, so it can name a
+// span and label a metric.
+func SubjectTemplate(subject string) string {
+	parts := strings.SplitN(subject, ".", 5)
+	if len(parts) == 5 && parts[0]+"."+parts[1] == SubjectRoot {
+		return strings.Join(parts[:4], ".") + ".{id}"
+	}
+	return subject
+}
+
+// traceHeaders are the only trace headers a commit stores: the W3C trace
+// context of the suite's own span. Baggage, or anything else a propagator
+// might add, is dropped: the stream denies delete and purge, so whatever a
+// caller slipped into a header could never be erased.
+var traceHeaders = [...]string{"traceparent", "tracestate"}
+
+func (s *Store) injectTraceContext(ctx context.Context, h nats.Header) {
+	if s.tel.propagator == nil {
+		return
+	}
+	carrier := nats.Header{}
+	s.tel.propagator.InjectNATS(ctx, carrier)
+	for _, k := range traceHeaders {
+		if v := carrier.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
 }
 
 // IsWrongLastSequence recognises an optimistic-concurrency failure by its
@@ -274,6 +437,12 @@ type Record struct {
 	Published time.Time
 }
 
+// Origin is the span where the commit's story began (see Append.Origin);
+// invalid when the commit names none.
+func (r Record) Origin() trace.SpanContext {
+	return telemetry.ParseTraceparent(r.Header.Get(HeaderOrigin))
+}
+
 // Events decodes the commit's events into their registered message types.
 func (r Record) Events() ([]proto.Message, error) { return DecodeEvents(r.Commit) }
 
@@ -288,14 +457,6 @@ func DecodeEvents(c *eventsv1.Commit) ([]proto.Message, error) {
 		out = append(out, m)
 	}
 	return out, nil
-}
-
-func fromJetStream(m jetstream.Msg) (Record, error) {
-	md, err := m.Metadata()
-	if err != nil {
-		return Record{}, fmt.Errorf("eventstore: metadata: %w", err)
-	}
-	return decode(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data(), md.Timestamp)
 }
 
 // ErrUndecodable marks a message that is not a Commit; subscribers park it.

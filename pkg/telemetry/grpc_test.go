@@ -35,13 +35,13 @@ const pingMethod = "/stafett.test.v1.Echo/Ping"
 
 // instrumentedPair serves health and Ping on a loopback port with p's server
 // handler and returns a client connection using p's client handler.
-func instrumentedPair(t *testing.T, p *Providers) *grpc.ClientConn {
+func instrumentedPair(t *testing.T, p *Providers, opts ...ServerOption) *grpc.ClientConn {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer(grpc.StatsHandler(p.ServerStatsHandler()))
+	srv := grpc.NewServer(grpc.StatsHandler(p.ServerStatsHandler(opts...)))
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	srv.RegisterService(&pingDesc, struct{}{})
 	served := make(chan error, 1)
@@ -64,10 +64,10 @@ func instrumentedPair(t *testing.T, p *Providers) *grpc.ClientConn {
 	return conn
 }
 
-func TestServerHandlerTracesAUnaryCallButNotTheHealthCheck(t *testing.T) {
+func TestServerHandlerTracesAnInternalCallAsAChildButNotTheHealthCheck(t *testing.T) {
 	t.Parallel()
 	p, rec := recordingProviders(t)
-	conn := instrumentedPair(t, p)
+	conn := instrumentedPair(t, p, TrustInternalCalls(func(context.Context) bool { return true }))
 
 	if _, err := healthpb.NewHealthClient(conn).Check(t.Context(), &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatalf("health check: %v", err)
@@ -120,6 +120,63 @@ func TestHealthAndReflectionMethodsAreNotTraced(t *testing.T) {
 	} {
 		if got := traced(&stats.RPCTagInfo{FullMethodName: method}); got != want {
 			t.Errorf("traced(%s) = %v, want %v", method, got, want)
+		}
+	}
+}
+
+// twoServicePair serves a referral and a consent service on one loopback
+// server instrumented by p, as `stafett dev` does; the referral handler
+// calls the consent service over a connection shared by every service.
+func twoServicePair(t *testing.T, p *Process) *grpc.ClientConn {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	peers, err := grpc.NewClient(ln.Addr().String(),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(p.ClientStatsHandler()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = peers.Close() })
+	unary := func(name string, next func(ctx context.Context) error) grpc.MethodDesc {
+		return grpc.MethodDesc{MethodName: name, Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			if err := dec(new(emptypb.Empty)); err != nil {
+				return nil, err
+			}
+			return new(emptypb.Empty), next(ctx)
+		}}
+	}
+	referral := grpc.ServiceDesc{ServiceName: "stafett.referral.v1.ReferralService", HandlerType: (*any)(nil),
+		Methods: []grpc.MethodDesc{unary("Receive", func(ctx context.Context) error {
+			return peers.Invoke(ctx, "/stafett.consent.v1.ConsentService/CheckAccess", new(emptypb.Empty), new(emptypb.Empty))
+		})}}
+	consent := grpc.ServiceDesc{ServiceName: "stafett.consent.v1.ConsentService", HandlerType: (*any)(nil),
+		Methods: []grpc.MethodDesc{unary("CheckAccess", func(context.Context) error { return nil })}}
+	srv := grpc.NewServer(grpc.StatsHandler(p.ServerStatsHandler(TrustInternalCalls(func(context.Context) bool { return true }))))
+	srv.RegisterService(&referral, struct{}{})
+	srv.RegisterService(&consent, struct{}{})
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+func TestServiceOfMethodReadsTheProtoPackage(t *testing.T) {
+	t.Parallel()
+	for method, want := range map[string]string{
+		"/stafett.referral.v1.ReferralService/ReceiveReferral":    "referral",
+		"/stafett.subscriptions.v1.SubscriptionService/Create":    "subscriptions",
+		"/grpc.health.v1.Health/Check":                            "",
+		"/stafettish.referral.v1.ReferralService/ReceiveReferral": "",
+	} {
+		if got := serviceOfMethod(method); got != want {
+			t.Errorf("serviceOfMethod(%s) = %q, want %q", method, got, want)
 		}
 	}
 }

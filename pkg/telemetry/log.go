@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 
+	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -116,4 +117,35 @@ func (h *logHandler) WithGroup(name string) slog.Handler {
 // sibling loggers derived from the same parent cannot overwrite each other.
 func (h *logHandler) with(s groupOrAttrs) []groupOrAttrs {
 	return append(slices.Clip(h.scoped), s)
+}
+
+// LogHandler returns inner, and when the service exports logs, also the OTel
+// slog bridge: every record inner would write goes to the collector too,
+// under the service's resource and with the trace and span id of ctx. The
+// bridge logs exactly the levels inner is enabled for.
+func (p *Providers) LogHandler(inner slog.Handler) slog.Handler {
+	if p.LoggerProvider == nil {
+		return inner
+	}
+	bridge := otelslog.NewHandler(scopeName, otelslog.WithLoggerProvider(p.LoggerProvider))
+	return slog.NewMultiHandler(inner, gated{Handler: bridge, gate: inner})
+}
+
+// scopeName is the instrumentation scope of what this package emits.
+const scopeName = "github.com/stafett/stafett/pkg/telemetry"
+
+// gated is a handler enabled only where gate is.
+type gated struct {
+	slog.Handler
+	gate slog.Handler
+}
+
+func (g gated) Enabled(ctx context.Context, level slog.Level) bool { return g.gate.Enabled(ctx, level) }
+
+func (g gated) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return gated{Handler: g.Handler.WithAttrs(attrs), gate: g.gate}
+}
+
+func (g gated) WithGroup(name string) slog.Handler {
+	return gated{Handler: g.Handler.WithGroup(name), gate: g.gate}
 }

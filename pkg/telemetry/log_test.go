@@ -2,11 +2,16 @@ package telemetry
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"testing/slogtest"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 )
 
 // decodeLine decodes the single JSON log line in buf.
@@ -103,4 +108,65 @@ func TestLogHandlerObeysTheSlogHandlerContract(t *testing.T) {
 	}, func(t *testing.T) map[string]any {
 		return decodeLine(t, &buf)
 	})
+}
+
+// memoryLogs keeps exported log records.
+type memoryLogs struct {
+	mu      sync.Mutex
+	records []sdklog.Record
+}
+
+func (m *memoryLogs) Export(_ context.Context, rs []sdklog.Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range rs {
+		m.records = append(m.records, r.Clone())
+	}
+	return nil
+}
+func (*memoryLogs) Shutdown(context.Context) error   { return nil }
+func (*memoryLogs) ForceFlush(context.Context) error { return nil }
+
+func TestWhenExportingLogsGoThroughTheSlogBridgeAtTheSameLevelsWithTheirTrace(t *testing.T) {
+	t.Parallel()
+	p, _ := recordingProviders(t)
+	exported := &memoryLogs{}
+	p.LoggerProvider = sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(exported)))
+	ctx, span := p.Tracer("test").Start(t.Context(), "s")
+	defer span.End()
+
+	var buf bytes.Buffer
+	logger := slog.New(p.LogHandler(NewLogHandler(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})))).With("service", "referral")
+	logger.DebugContext(ctx, "not at info")
+	logger.InfoContext(ctx, "referral received", "referral", "01TEST")
+
+	if !strings.Contains(buf.String(), "referral received") || strings.Contains(buf.String(), "not at info") {
+		t.Errorf("local log = %q", buf.String())
+	}
+	exported.mu.Lock()
+	defer exported.mu.Unlock()
+	if len(exported.records) != 1 {
+		t.Fatalf("exported %d records, want the info one only", len(exported.records))
+	}
+	r := exported.records[0]
+	if r.Body().AsString() != "referral received" || r.TraceID() != span.SpanContext().TraceID() {
+		t.Errorf("exported %q in trace %s, want the message in %s", r.Body().AsString(), r.TraceID(), span.SpanContext().TraceID())
+	}
+	attrs := map[string]string{}
+	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		attrs[string(kv.Key)] = kv.Value.Emit()
+		return true
+	})
+	if attrs["service"] != "referral" || attrs["referral"] != "01TEST" {
+		t.Errorf("exported attributes %v", attrs)
+	}
+}
+
+func TestWithoutExportLogHandlerIsTheLocalHandler(t *testing.T) {
+	t.Parallel()
+	p, _ := recordingProviders(t)
+	inner := slog.NewJSONHandler(new(bytes.Buffer), nil)
+	if got := p.LogHandler(inner); got != slog.Handler(inner) {
+		t.Errorf("LogHandler = %T, want the inner handler unchanged", got)
+	}
 }

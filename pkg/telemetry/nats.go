@@ -9,7 +9,7 @@ import (
 
 // NATSCarrier lets a propagator read and write trace context in NATS message
 // headers, keeping the W3C names exactly as the propagator spells them
-// (`traceparent`, `tracestate`, `baggage`).
+// (`traceparent`, `tracestate`).
 //
 // propagation.HeaderCarrier is wrong here: it goes through http.Header, whose
 // Set and Get canonicalise keys to `Traceparent`. NATS headers are
@@ -43,7 +43,7 @@ func (c NATSCarrier) Keys() []string {
 	return keys
 }
 
-// InjectNATS writes the trace context and baggage of ctx into h, typically
+// InjectNATS writes the trace context of ctx into h, typically
 // the Header of a message about to be published or appended.
 //
 // h must be non-nil: a nats.Msg built as a literal has a nil Header, so use
@@ -56,7 +56,7 @@ func (p *Providers) InjectNATS(ctx context.Context, h nats.Header) {
 	p.propagator().Inject(ctx, NATSCarrier(h))
 }
 
-// ExtractNATS returns ctx with the remote span context and baggage found in h,
+// ExtractNATS returns ctx with the remote span context found in h,
 // so a span started from it is a child of the span that published the message.
 // A nil or trace-less h returns ctx unchanged in effect.
 func (p *Providers) ExtractNATS(ctx context.Context, h nats.Header) context.Context {
