@@ -17,12 +17,12 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
-	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/audit"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
@@ -31,7 +31,6 @@ import (
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/telemetry"
-	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	"github.com/stafett/stafett/services/consent"
 	"github.com/stafett/stafett/services/continuity"
@@ -66,8 +65,9 @@ type Options struct {
 	Clock    clock.Clock
 	IDs      idgen.Generator
 	Logger   *slog.Logger
-	// Telemetry providers; nil disables tracing and metrics.
-	Telemetry *telemetry.Providers
+	// Telemetry of the process, one set of providers per service; nil
+	// disables tracing and metrics.
+	Telemetry *telemetry.Process
 	// DeadlineInterval is how often deadline watchers look (default 1 minute).
 	DeadlineInterval time.Duration
 	// WatchRecheck is how often a journey watch asks for access again when
@@ -101,6 +101,8 @@ type Suite struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	serveErr chan error
+	// viewGauges report the handoff views' gauges; nil without telemetry.
+	viewGauges metric.Registration
 }
 
 // Start builds the chosen services, replays their write models and begins
@@ -113,12 +115,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("suite: jetstream: %w", err)
 	}
-	storeCfg := eventstore.Config{Replicas: opts.Replicas}
-	if opts.Telemetry != nil {
-		storeCfg.Tracer = opts.Telemetry.Tracer("stafett/eventstore")
-		storeCfg.Propagator = opts.Telemetry
-	}
-	store, err := eventstore.Open(ctx, js, storeCfg)
+	store, err := eventstore.Open(ctx, js, eventstore.Config{Replicas: opts.Replicas})
 	if err != nil {
 		return nil, err
 	}
@@ -155,16 +152,24 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	d := deps{
 		store: store, audit: auditLog, clock: opts.Clock, ids: opts.IDs, pseudonyms: opts.Pseudonyms, zone: zone,
 		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, pathwayTargets: opts.PathwayTargets, watchRecheck: opts.WatchRecheck, js: js, replicas: opts.Replicas,
-		guard: access.NewGuard(consentChecker{consentv1.NewConsentServiceClient(s.peers)}, auditLog, opts.Clock),
 	}
 	var services []service
 	build := builders()
 	for _, name := range opts.Services {
-		svc, err := build[name](ctx, s, d)
+		sd, err := d.forService(name, opts.Telemetry)
+		if err != nil {
+			return nil, fmt.Errorf("suite: %s: %w", name, err)
+		}
+		svc, err := build[name](ctx, s, sd)
 		if err != nil {
 			return nil, fmt.Errorf("suite: %s: %w", name, err)
 		}
 		services = append(services, svc)
+	}
+	if s.Handoffs != nil && opts.Telemetry != nil {
+		if s.viewGauges, err = s.Handoffs.ObserveMetrics(opts.Telemetry.Service("handoffs").Meter(instrumentationScope)); err != nil {
+			return nil, err
+		}
 	}
 
 	verifier := authn.NewCachingVerifier(opts.Verifier, time.Now, 0)
@@ -189,7 +194,8 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		),
 	}
 	if opts.Telemetry != nil {
-		serverOpts = append(serverOpts, grpc.StatsHandler(opts.Telemetry.ServerStatsHandler()))
+		serverOpts = append(serverOpts, grpc.StatsHandler(opts.Telemetry.ServerStatsHandler(
+			telemetry.TrustInternalCalls(authn.SuiteCaller(opts.Signer.Verifier(time.Now))))))
 	}
 	s.server = grpc.NewServer(serverOpts...)
 	for _, svc := range services {
@@ -236,6 +242,9 @@ func (s *Suite) Shutdown(ctx context.Context) {
 	}
 	s.cancel()
 	s.wg.Wait()
+	if s.viewGauges != nil {
+		_ = s.viewGauges.Unregister()
+	}
 	s.peers.Close()
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/natsembed"
 	"github.com/stafett/stafett/pkg/natsembed/natstest"
+	"github.com/stafett/stafett/pkg/telemetry"
 	"github.com/stafett/stafett/services/suite"
 )
 
@@ -31,6 +32,8 @@ type Env struct {
 	Pseudonyms *ids.Pseudonymizer
 	Suite      *suite.Suite
 	Client     *grpc.ClientConn
+	// Telemetry, when set before Restart, is what the suite reports through.
+	Telemetry *telemetry.Process
 
 	services []string
 }
@@ -46,6 +49,14 @@ func Start(tb testing.TB) *Env {
 // named services (none named: all of them, as `stafett dev` runs).
 func StartWith(tb testing.TB, opts natsembed.Options, services ...string) *Env {
 	tb.Helper()
+	env := start(tb, opts, services)
+	env.Restart()
+	return env
+}
+
+// start prepares an Env whose suite is not running yet.
+func start(tb testing.TB, opts natsembed.Options, services []string) *Env {
+	tb.Helper()
 	srv, nc := natstest.ConnWith(tb, opts)
 	signer, err := authn.LoadOrCreateSigner(tb.TempDir())
 	if err != nil {
@@ -58,6 +69,15 @@ func StartWith(tb testing.TB, opts natsembed.Options, services ...string) *Env {
 	// Monday 2 March 2026, 09:00 in Oslo.
 	env := &Env{T: tb, NATS: srv, Conn: nc, Clock: clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)), Signer: signer, Pseudonyms: pseudonyms}
 	env.services = services
+	return env
+}
+
+// StartTraced is Start with the suite reporting through tel: build it with
+// telemetry.Setup and a recording SpanProcessor or MetricReader.
+func StartTraced(tb testing.TB, tel *telemetry.Process, services ...string) *Env {
+	tb.Helper()
+	env := start(tb, natsembed.Options{}, services)
+	env.Telemetry = tel
 	env.Restart()
 	return env
 }
@@ -77,6 +97,7 @@ func (e *Env) Restart() {
 		// Watches notice access that ends without an event (the fake clock
 		// moving past an emergency access) within a test's patience.
 		WatchRecheck: 20 * time.Millisecond,
+		Telemetry:    e.Telemetry,
 	})
 	if err != nil {
 		e.T.Fatal(err)

@@ -63,7 +63,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer nc.Close()
 
-	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "stafett", ServiceVersion: version()})
+	tel, err := telemetry.Setup(ctx, telemetry.Config{Services: suite.AllServices, ServiceVersion: version(), Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func serveUntilDone(ctx context.Context, s *suite.Suite, logger *slog.Logger) er
 	return serveErr
 }
 
-func shutdownTelemetry(tel *telemetry.Providers, logger *slog.Logger) {
+func shutdownTelemetry(tel *telemetry.Process, logger *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := tel.Shutdown(ctx); err != nil {
@@ -119,5 +119,3 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	}
 	return telemetry.NewLogger(w, l, false), nil
 }
-
-func version() string { return "dev" }

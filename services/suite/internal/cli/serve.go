@@ -79,7 +79,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("connect to NATS: %w", err)
 	}
 	defer nc.Close()
-	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "stafett", ServiceVersion: version()})
+	tel, err := telemetry.Setup(ctx, telemetry.Config{Services: strings.Split(*services, ","), ServiceVersion: version(), Logger: logger})
 	if err != nil {
 		return err
 	}

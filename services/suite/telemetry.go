@@ -1,0 +1,39 @@
+package suite
+
+import (
+	"log/slog"
+
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/pkg/telemetry/opsmetrics"
+	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
+)
+
+// instrumentationScope names the spans and metrics the suite's shared
+// packages (event store, access log) emit on a service's behalf.
+const instrumentationScope = "github.com/stafett/stafett/pkg/eventstore"
+
+// forService is d as the named service sees it. With telemetry, the store,
+// the access log, the guard and the logger report through the service's own
+// providers, so its spans, metrics and logs carry its own service.name even
+// when every service shares one process, one stream and one connection.
+func (d deps) forService(name string, tel *telemetry.Process) (deps, error) {
+	if tel != nil {
+		p := tel.Service(name)
+		counters, err := opsmetrics.New(p.Meter(instrumentationScope))
+		if err != nil {
+			return deps{}, err
+		}
+		if d.store, err = d.store.Instrumented(eventstore.Instrumentation{
+			Tracer: p.Tracer(instrumentationScope), Meter: p.Meter(instrumentationScope), Propagator: p,
+			Committed: counters.Committed,
+		}); err != nil {
+			return deps{}, err
+		}
+		d.audit = d.audit.Instrumented(p.Tracer(instrumentationScope))
+		d.logger = slog.New(p.LogHandler(d.logger.Handler()))
+	}
+	d.guard = access.NewGuard(consentChecker{consentv1.NewConsentServiceClient(d.peers)}, d.audit, d.clock)
+	return d, nil
+}
