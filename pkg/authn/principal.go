@@ -15,44 +15,24 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/stafett/stafett/pkg/access"
 )
 
-// Role is what a caller acts as. Roles only add the two blanket restrictions of
-// the design (ops sees aggregates only, a patient sees only their own data);
-// scopes and the consent service decide everything else.
-type Role string
+// Role is what a caller acts as; the type lives with the suite's one actor
+// type (pkg/access), which the pure domain code decides on.
+type Role = access.Role
 
 // The roles of DESIGN.md §5, plus RoleService for the suite's own services.
 const (
-	RoleClinician   Role = "clinician"
-	RoleAssessor    Role = "assessor"
-	RoleCoordinator Role = "coordinator"
-	RoleIntegration Role = "integration"
-	RoleOps         Role = "ops"
-	RolePatient     Role = "patient"
-	RoleService     Role = "service"
+	RoleClinician   = access.RoleClinician
+	RoleAssessor    = access.RoleAssessor
+	RoleCoordinator = access.RoleCoordinator
+	RoleIntegration = access.RoleIntegration
+	RoleOps         = access.RoleOps
+	RolePatient     = access.RolePatient
+	RoleService     = access.RoleService
 )
-
-// Valid reports whether r is one of the known roles. Unknown roles are
-// rejected rather than treated as "no role" so that a typo in an issuer's
-// configuration fails loudly instead of granting a half-defined identity.
-func (r Role) Valid() bool {
-	switch r {
-	case RoleClinician, RoleAssessor, RoleCoordinator, RoleIntegration, RoleOps, RolePatient, RoleService:
-		return true
-	}
-	return false
-}
-
-// personnel reports whether r is a role held by people working for an
-// organisation; those tokens must say which organisation.
-func (r Role) personnel() bool {
-	switch r {
-	case RoleClinician, RoleAssessor, RoleCoordinator, RoleIntegration, RoleOps:
-		return true
-	}
-	return false
-}
 
 // Principal is the authenticated caller of one request.
 //

@@ -37,7 +37,11 @@ func ToStatus(err error) *status.Status {
 		for _, v := range invalid.Violations {
 			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
 		}
-		return withDetails(status.New(codes.InvalidArgument, invalid.Error()), br)
+		st := withDetails(status.New(codes.InvalidArgument, invalid.Error()), br)
+		for _, c := range invalid.Conditions {
+			st = withDetails(st, &errdetails.ErrorInfo{Reason: c.Reason, Domain: c.Domain, Metadata: c.Metadata})
+		}
+		return st
 	case errors.As(err, &notFound):
 		return status.New(codes.NotFound, notFound.Error())
 	case errors.As(err, &precond):
@@ -48,7 +52,7 @@ func ToStatus(err error) *status.Status {
 		return st
 	case errors.Is(err, errs.ErrPermission):
 		return status.New(codes.PermissionDenied, "permission denied")
-	case errors.Is(err, errs.ErrConflict), errors.Is(err, decider.ErrConflict):
+	case errors.Is(err, decider.ErrConflict):
 		return status.New(codes.Aborted, "the resource changed concurrently; retry")
 	case errors.Is(err, errs.ErrUnavailable):
 		return status.New(codes.Unavailable, "a required service is unavailable; retry")
