@@ -181,11 +181,11 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
 		grpc.ChainUnaryInterceptor(
 			grpcerr.UnaryServerInterceptor(opts.Logger),
-			authn.UnaryServerInterceptor(verifier, policy),
+			authn.UnaryServerInterceptor(verifier, policy, opts.Logger),
 		),
 		grpc.ChainStreamInterceptor(
 			grpcerr.StreamServerInterceptor(opts.Logger),
-			authn.StreamServerInterceptor(verifier, policy),
+			authn.StreamServerInterceptor(verifier, policy, opts.Logger),
 		),
 	}
 	if opts.Telemetry != nil {
