@@ -68,10 +68,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	// Users come with HelseID tokens, services with the suite's own.
-	verifier := signer.ServiceVerifier(time.Now)
+	// Services come with the suite's own key. Users come with the issuer's
+	// tokens when one is configured, else with `stafett token`'s.
+	verifier := signer.Verifier(time.Now)
 	if *jwksURL != "" {
-		verifier = authn.Any(verifier, authn.NewJWKSVerifier(*jwksURL, *issuer, *audience, nil, time.Now))
+		verifier = authn.Any(signer.ServiceVerifier(time.Now), authn.NewJWKSVerifier(*jwksURL, *issuer, *audience, nil, time.Now))
 	}
 
 	nc, err := nats.Connect(*natsURL, nats.Name("stafett-serve"), nats.MaxReconnects(-1))

@@ -85,6 +85,11 @@ func TestServeRefusesServiceIdentityFromTheExternalIssuer(t *testing.T) {
 	if got := strangerReads(); got != codes.NotFound {
 		t.Fatalf("the stranger reads the referral: %v, want NotFound", got)
 	}
+	// With an issuer configured, the suite's key vouches for no user.
+	local := token(t, "--data-dir", signingDir, "--hpr", "555", "--org", "983974724", "--role", "assessor", "--scope", "referral:read")
+	if _, err := referrals.GetReferral(bearer(t.Context(), local), &referralv1.GetReferralRequest{ReferralId: referralID}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("a stafett token under serve --jwks-url: %v, want Unauthenticated", err)
+	}
 
 	// The suite's own service identity still does both, so the refusals
 	// above are about who signed, not about the requests.
@@ -108,5 +113,17 @@ func TestServeRefusesServiceIdentityFromTheExternalIssuer(t *testing.T) {
 	}
 	if got := strangerReads(); got != codes.OK {
 		t.Errorf("the stranger reads the referral the patient consented to: %v, want OK", got)
+	}
+}
+
+// Without an issuer (the compose deployment before HelseID) the suite's own
+// key vouches for users, as in dev.
+func TestServeWithoutAnIssuerAcceptsStafettTokens(t *testing.T) {
+	addr, signingDir, stop := startServe(t, "--services", "consent,referral")
+	defer stop()
+	assessor := token(t, "--data-dir", signingDir, "--hpr", "555", "--org", "983974724", "--role", "assessor", "--scope", "referral:read")
+	_, err := dial(t, addr).GetReferral(bearer(t.Context(), assessor), &referralv1.GetReferralRequest{ReferralId: "01JNOSUCHREFERRALNOSUCHREFX"})
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("a stafett token under serve: %v, want NotFound for an unknown referral", err)
 	}
 }
