@@ -3,9 +3,10 @@
 // use. Tokens are shaped like HelseID's so production can switch to HelseID (or
 // any issuer publishing a JWKS) without code changes: only the Verifier differs.
 //
-// Nothing in this package logs, and no error it returns contains token
-// contents or a national identity number: whether a person is a patient at all
-// is confidential, and errors end up in logs and traces.
+// The interceptors log why they refused a token (see errors.go), and nothing
+// this package logs or returns contains token contents or a national identity
+// number: whether a person is a patient at all is confidential, and errors end
+// up in logs and traces.
 package authn
 
 import (

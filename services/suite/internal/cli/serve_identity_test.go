@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,16 @@ func TestServeWithoutAnIssuerAcceptsStafettTokens(t *testing.T) {
 	_, err := dial(t, addr).GetReferral(bearer(t.Context(), assessor), &referralv1.GetReferralRequest{ReferralId: "01JNOSUCHREFERRALNOSUCHREFX"})
 	if status.Code(err) != codes.NotFound {
 		t.Fatalf("a stafett token under serve: %v, want NotFound for an unknown referral", err)
+	}
+}
+
+func TestStafettTokenCannotMintAServiceIdentity(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := Main(t.Context(), []string{"token", "--data-dir", t.TempDir(), "--role", "service", "--subject", "consent", "--scope", "consent:check"}, &out, &errOut)
+	if code == 0 {
+		t.Fatalf("stafett token minted a service identity: %s", out.String())
+	}
+	if !strings.Contains(errOut.String(), "service key") {
+		t.Errorf("error %q does not say only the service key signs service identities", errOut.String())
 	}
 }
