@@ -3,9 +3,10 @@
 // use. Tokens are shaped like HelseID's so production can switch to HelseID (or
 // any issuer publishing a JWKS) without code changes: only the Verifier differs.
 //
-// Nothing in this package logs, and no error it returns contains token
-// contents or a national identity number: whether a person is a patient at all
-// is confidential, and errors end up in logs and traces.
+// The interceptors log why they refused a token (see errors.go), and nothing
+// this package logs or returns contains token contents or a national identity
+// number: whether a person is a patient at all is confidential, and errors end
+// up in logs and traces.
 package authn
 
 import (
@@ -60,13 +61,19 @@ type Principal struct {
 	Service string
 	// ExpiresAt is when the token stops being valid.
 	ExpiresAt time.Time
+	// suiteService is set only by this package, when the token was signed
+	// with the suite's own service key. No other code can set it, so no
+	// Verifier written elsewhere can produce a service identity.
+	suiteService bool
 }
 
 // HasScope reports whether the token granted scope s.
 func (p Principal) HasScope(s string) bool { return s != "" && slices.Contains(p.Scopes, s) }
 
-// IsService reports whether the caller is one of the suite's own services.
-func (p Principal) IsService() bool { return p.Role == RoleService }
+// IsService reports whether the caller is one of the suite's own services:
+// the service role on a token signed with the suite's service key. The role
+// alone is not enough.
+func (p Principal) IsService() bool { return p.Role == RoleService && p.suiteService }
 
 // IsPatient reports whether the caller is a patient acting for themselves.
 func (p Principal) IsPatient() bool { return p.Role == RolePatient }

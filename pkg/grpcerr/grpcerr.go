@@ -72,10 +72,14 @@ func withDetails(st *status.Status, detail protoadapt.MessageV1) *status.Status 
 	return st
 }
 
-// UnaryServerInterceptor maps handler errors and logs the ones that are the
-// server's fault (with the trace id, never the request).
+// UnaryServerInterceptor refuses requests that did not decode (see
+// ServerCodec), maps handler errors and logs the ones that are the server's
+// fault (with the trace id, never the request).
 func UnaryServerInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if malformed(req) {
+			return nil, errMalformed()
+		}
 		resp, err := handler(ctx, req)
 		if err != nil {
 			return nil, convert(ctx, logger, info.FullMethod, err)
@@ -87,7 +91,7 @@ func UnaryServerInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 // StreamServerInterceptor does the same for streaming RPCs.
 func StreamServerInterceptor(logger *slog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		if err := handler(srv, ss); err != nil {
+		if err := handler(srv, markedStream{ss}); err != nil {
 			return convert(ss.Context(), logger, info.FullMethod, err)
 		}
 		return nil
