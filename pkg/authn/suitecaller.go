@@ -14,8 +14,8 @@ import (
 func SuiteCaller(own Verifier) func(ctx context.Context) bool {
 	cached := NewCachingVerifier(own, time.Now, 0)
 	return func(ctx context.Context) bool {
-		raw, ok := bearerToken(ctx)
-		if !ok {
+		raw, err := bearerToken(ctx)
+		if err != nil {
 			return false
 		}
 		p, err := cached.Verify(ctx, raw)

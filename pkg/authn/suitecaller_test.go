@@ -28,16 +28,23 @@ func TestOnlyTheSuitesOwnServiceTokenMakesACallInternal(t *testing.T) {
 		}
 		return "Bearer " + tok
 	}
-	service := authn.TokenSpec{Subject: "stafett-suite", Role: authn.RoleService, Service: "stafett-suite", Scopes: []string{"consent:check"}}
+	// Service identities are minted only by ServiceCredentials.
+	serviceToken := func(s *authn.Signer) string {
+		md, err := authn.ServiceCredentials(s, "stafett-suite", []string{"consent:check"}, time.Now).GetRequestMetadata(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return md["authorization"]
+	}
 	clinician := authn.TokenSpec{Subject: "hpr:123", Role: authn.RoleClinician, HPRNumber: "123", ChildOrgNumber: "974589095", Scopes: []string{"referral:read"}}
 	internal := authn.SuiteCaller(own.Verifier(time.Now))
 	for name, tc := range map[string]struct {
 		auth string
 		want bool
 	}{
-		"the suite's service token":                {mint(own, service), true},
+		"the suite's service token":                {serviceToken(own), true},
 		"a user token signed with the suite's key": {mint(own, clinician), false},
-		"a service token signed with another key":  {mint(other, service), false},
+		"a service token signed with another key":  {serviceToken(other), false},
 		"no token":           {"", false},
 		"not a bearer token": {"Basic abc", false},
 	} {

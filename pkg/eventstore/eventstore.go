@@ -98,6 +98,7 @@ type Instrumentation struct {
 type Store struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
+	keys   *Keys
 	tel    instruments
 }
 
@@ -154,7 +155,7 @@ func (s *Store) Instrumented(in Instrumentation) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{js: s.js, stream: s.stream, tel: tel}, nil
+	return &Store{js: s.js, stream: s.stream, keys: s.keys, tel: tel}, nil
 }
 
 // Open creates the stream if it is missing (or updates it) and returns a store.
@@ -186,8 +187,15 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Store{js: js, stream: stream, tel: tel}, nil
+	keys, err := openKeys(ctx, js, cfg.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{js: js, stream: stream, keys: keys, tel: tel}, nil
 }
+
+// Keys is where creations claim their idempotency keys.
+func (s *Store) Keys() *Keys { return s.keys }
 
 // Append is one commit to write.
 type Append struct {
@@ -397,7 +405,7 @@ func (s *Store) Get(ctx context.Context, seq uint64) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("eventstore: get %d: %w", seq, err)
 	}
-	return decode(raw.Sequence, raw.Subject, raw.Header, raw.Data, raw.Time)
+	return decode(raw.Sequence, raw.Subject, raw.Header, raw.Data)
 }
 
 // Load reads every commit on subject after the sequence after (0 for all),
@@ -418,7 +426,7 @@ func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Recor
 		if raw.Sequence > last {
 			break
 		}
-		rec, err := decode(raw.Sequence, raw.Subject, raw.Header, raw.Data, raw.Time)
+		rec, err := decode(raw.Sequence, raw.Subject, raw.Header, raw.Data)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -430,11 +438,10 @@ func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Recor
 
 // Record is one stored commit with where it is in the stream.
 type Record struct {
-	Seq       uint64
-	Subject   string
-	Commit    *eventsv1.Commit
-	Header    nats.Header
-	Published time.Time
+	Seq     uint64
+	Subject string
+	Commit  *eventsv1.Commit
+	Header  nats.Header
 }
 
 // Origin is the span where the commit's story began (see Append.Origin);
@@ -462,10 +469,10 @@ func DecodeEvents(c *eventsv1.Commit) ([]proto.Message, error) {
 // ErrUndecodable marks a message that is not a Commit; subscribers park it.
 var ErrUndecodable = errors.New("eventstore: message is not a commit")
 
-func decode(seq uint64, subject string, h nats.Header, data []byte, at time.Time) (Record, error) {
+func decode(seq uint64, subject string, h nats.Header, data []byte) (Record, error) {
 	var c eventsv1.Commit
 	if err := proto.Unmarshal(data, &c); err != nil {
 		return Record{Seq: seq, Subject: subject, Header: h}, fmt.Errorf("%w: seq %d: %w", ErrUndecodable, seq, err)
 	}
-	return Record{Seq: seq, Subject: subject, Commit: &c, Header: h, Published: at}, nil
+	return Record{Seq: seq, Subject: subject, Commit: &c, Header: h}, nil
 }

@@ -52,9 +52,12 @@ func permit(b consentv1.Basis) AccessDecision { return AccessDecision{Permit: tr
 //     the active pathway's unit and coordinator, health personnel with an
 //     active care relationship — unless an objection covers the category and
 //     names the professional or their unit;
-//  5. a unit that holds its own record of a referral, for CATEGORY_REFERRAL.
+//  5. a unit that holds its own record of a referral, for CATEGORY_REFERRAL;
+//     the organisation that sent a referral holds the record it wrote, for
+//     whoever there asks (its integration engine follows the referral's
+//     status; the referral service opens only the records it sent).
 //
-// Bases 3–5 and care-team consents need an hpr: id: NAV, schools,
+// Bases 3–5 (but the sender's) and care-team consents need an hpr: id: NAV, schools,
 // educational-psychological services and child welfare (ext:) reach patient
 // data only by a consent naming them or their organisation. Everything else
 // is denied, and an unknown patient looks the same as a denied one.
@@ -66,6 +69,15 @@ func CheckAccess(s PatientState, req AccessRequest) AccessDecision {
 	// to ask for: a read always concerns concrete data.
 	if req.Category == consentv1.Category_CATEGORY_UNSPECIFIED || req.Category == consentv1.Category_CATEGORY_ALL {
 		return deny()
+	}
+	// The sender's own record: its integration engine follows the status of
+	// what it sent, with whatever client id its token carries.
+	if req.Category == consentv1.Category_CATEGORY_REFERRAL && req.ActorOrgNumber != "" {
+		for _, r := range s.Referrals {
+			if r.Sender == req.ActorOrgNumber {
+				return permit(consentv1.Basis_BASIS_RECORD_HOLDER)
+			}
+		}
 	}
 	actor, err := ids.ParseProfessionalID(req.ActorProfessionalID)
 	if err != nil {

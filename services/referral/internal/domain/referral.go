@@ -1,6 +1,3 @@
-// Package domain holds the referral rules (DESIGN §6.1) as pure functions:
-// decide(state, command) returns events or an error, evolve(state, event)
-// returns the next state. Time, ids and the working-day calendar are passed in.
 package domain
 
 import (
@@ -14,16 +11,6 @@ import (
 
 // Unit is a unit: HER-id plus organisation number.
 type Unit = ids.Unit
-
-// Actor is who issues a command.
-type Actor struct {
-	ProfessionalID string
-	OrgNumber      string
-	// PatientID is set when the patient acts for themself.
-	PatientID string
-	Role      string
-	Service   string
-}
 
 // Assessment is a recorded rights assessment.
 type Assessment struct {
@@ -112,12 +99,13 @@ func (r Referral) Closed() bool {
 }
 
 // HeldBy reports whether the organisation holds or held this referral record:
-// the receiving unit keeps access to its own record after it is forwarded.
+// the receiving unit keeps access to its own record after it is forwarded,
+// and the sender to the referral it wrote.
 func (r Referral) HeldBy(org string) bool {
 	if org == "" {
 		return false
 	}
-	if r.Unit.OrgNumber == org {
+	if r.Unit.OrgNumber == org || r.SenderOrgNumber == org {
 		return true
 	}
 	for _, f := range r.Forwardings {
