@@ -23,9 +23,11 @@ test: tools
 	buf lint
 	$(MAKE) --no-print-directory check-generated
 
-## build: the stafett binary into .bin/
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+## build: the stafett binary into .bin/, stamped with VERSION (service.version)
 build:
-	go build -trimpath -o $(BIN)/stafett ./services/suite/cmd/stafett
+	go build -trimpath -ldflags "-X github.com/stafett/stafett/services/suite/internal/cli.buildVersion=$(VERSION)" -o $(BIN)/stafett ./services/suite/cmd/stafett
 
 ## generate: regenerate Go code from the .proto sources
 generate: tools
