@@ -65,7 +65,9 @@ func newEnv(t *testing.T) *env { return start(t, nil) }
 
 // newCountingEnv runs the application with its reads checked by checker and
 // logged through a counting log.
-func newCountingEnv(t *testing.T, rule accesstest.Rule) *env { return start(t, accesstest.NewChecker(rule)) }
+func newCountingEnv(t *testing.T, rule accesstest.Rule) *env {
+	return start(t, accesstest.NewChecker(rule))
+}
 
 func start(t *testing.T, checker *accesstest.Checker) *env {
 	t.Helper()

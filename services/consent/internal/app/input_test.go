@@ -121,9 +121,13 @@ func TestEveryFreeTextFieldIsBoundedByTheLimitTable(t *testing.T) {
 			t.Fatal(err)
 		}
 		review := app.ReviewEmergencyAccess{PatientID: pid, AccessID: opened.ID, Justified: true, Note: strings.Repeat("x", limit+1)}
-		e.refusedAsInvalid(t, "note", func(ctx context.Context) error { return e.app.ReviewEmergencyAccess(ctx, colleague(), "review-long", review) })
+		e.refusedAsInvalid(t, "note", func(ctx context.Context) error {
+			return e.app.ReviewEmergencyAccess(ctx, colleague(), "review-long", review)
+		})
 		review.Note = " "
-		e.refusedAsInvalid(t, "note", func(ctx context.Context) error { return e.app.ReviewEmergencyAccess(ctx, colleague(), "review-blank", review) })
+		e.refusedAsInvalid(t, "note", func(ctx context.Context) error {
+			return e.app.ReviewEmergencyAccess(ctx, colleague(), "review-blank", review)
+		})
 	})
 	t.Run("reason is required", func(t *testing.T) {
 		e.refusedAsInvalid(t, "reason", func(ctx context.Context) error { return fields[0].run(ctx, "blank-reason", "  ") })
