@@ -176,6 +176,57 @@ func TestUnknownEnumNumbersAreRefused(t *testing.T) {
 	}
 }
 
+// TestRequiredFieldsAndWellFormedIDsAreChecked holds the checks that moved
+// from the deciders to the app's Validate steps.
+func TestRequiredFieldsAndWellFormedIDsAreChecked(t *testing.T) {
+	e := newEnv(t)
+	pid := e.patientID(patientNID)
+	e.referred(pid)
+	me := e.patient(patientNID)
+	plan := []consentv1.Category{consentv1.Category_CATEGORY_PLAN}
+	cases := []struct {
+		field string
+		run   func(ctx context.Context) error
+	}{
+		{"against.care_team", func(ctx context.Context) error {
+			_, err := e.app.RecordObjection(ctx, me, "o-team", app.RecordObjection{PatientID: pid, Against: domain.Party{CareTeam: true}, Categories: plan})
+			return err
+		}},
+		{"against", func(ctx context.Context) error {
+			_, err := e.app.RecordObjection(ctx, me, "o-none", app.RecordObjection{PatientID: pid, Categories: plan})
+			return err
+		}},
+		{"domain", func(ctx context.Context) error {
+			_, err := e.app.RecordCapacityAssessment(ctx, clinician(), "a-none", app.RecordCapacityAssessment{PatientID: pid})
+			return err
+		}},
+		{"professional_id", func(ctx context.Context) error {
+			return e.app.PermitContactAfterEnd(ctx, me, "p-someone", app.PermitContactAfterEnd{PatientID: pid, ProfessionalID: "someone"})
+		}},
+		{"person_id", func(ctx context.Context) error {
+			_, err := e.app.RegisterRepresentative(ctx, clinician(), "r-nid", app.RegisterRepresentative{
+				PatientID: pid, PersonID: parentNID, Role: consentv1.RepresentativeRole_REPRESENTATIVE_ROLE_GUARDIAN,
+			})
+			return err
+		}},
+		{"decision_maker", func(ctx context.Context) error {
+			_, err := e.app.StartCompulsoryCare(ctx, clinician(), "s-none", app.StartCompulsoryCare{
+				PatientID: pid, Kind: consentv1.CompulsoryCareKind_COMPULSORY_CARE_KIND_OBSERVATION, StartsOn: "2026-03-02",
+			})
+			return err
+		}},
+		{"consent_id", func(ctx context.Context) error {
+			return e.app.WithdrawConsent(ctx, me, "w-none", app.WithdrawConsent{PatientID: pid})
+		}},
+		{"request_id", func(ctx context.Context) error {
+			return e.app.WithdrawConsent(ctx, me, " ", app.WithdrawConsent{PatientID: pid, ConsentID: "c"})
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.field, func(t *testing.T) { e.refusedAsInvalid(t, tc.field, tc.run) })
+	}
+}
+
 func TestDatesMustBeRealAndPlausible(t *testing.T) {
 	e := newEnv(t)
 	pid := e.patientID(patientNID)
