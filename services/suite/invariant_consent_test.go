@@ -311,7 +311,7 @@ func consentInvariantRows() map[string]invariantRow {
 
 		consentService + "ListEmergencyAccesses": {query: true, setup: func(t *testing.T, env *suitetest.Env) invariantCase {
 			return invariantCase{
-				ok: call{"a reviewer lists its organisation's", clinician("1001", otherOrg, "consent:read"), &consentv1.ListEmergencyAccessesRequest{UnreviewedOnly: true}},
+				ok:      call{"a reviewer lists its organisation's", clinician("1001", otherOrg, "consent:read"), &consentv1.ListEmergencyAccessesRequest{UnreviewedOnly: true}},
 				refused: []call{{"a negative page size", clinician("1001", otherOrg, "consent:read"), &consentv1.ListEmergencyAccessesRequest{PageSize: -1}}},
 			}
 		}},
