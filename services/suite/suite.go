@@ -70,9 +70,9 @@ type Options struct {
 	// AppendTimeout bounds an append's wait for its acknowledgement
 	// (default eventstore.DefaultAppendTimeout).
 	AppendTimeout time.Duration
-	Clock    clock.Clock
-	IDs      idgen.Generator
-	Logger   *slog.Logger
+	Clock         clock.Clock
+	IDs           idgen.Generator
+	Logger        *slog.Logger
 	// Telemetry providers; nil disables tracing and metrics.
 	Telemetry *telemetry.Providers
 	// DeadlineInterval is how often deadline watchers look (default 1 minute).
