@@ -67,12 +67,9 @@ type Options struct {
 	Pseudonyms *ids.Pseudonymizer
 	// Replicas of the event stream: 1 in dev, 3 in production.
 	Replicas int
-	// AppendTimeout bounds an append's wait for its acknowledgement
-	// (default eventstore.DefaultAppendTimeout).
-	AppendTimeout time.Duration
-	Clock         clock.Clock
-	IDs           idgen.Generator
-	Logger        *slog.Logger
+	Clock    clock.Clock
+	IDs      idgen.Generator
+	Logger   *slog.Logger
 	// Telemetry providers; nil disables tracing and metrics.
 	Telemetry *telemetry.Providers
 	// DeadlineInterval is how often deadline watchers look (default 1 minute).
@@ -80,6 +77,9 @@ type Options struct {
 	// WatchRecheck is how often a journey watch asks for access again when
 	// nothing new happened (default 30 seconds).
 	WatchRecheck time.Duration
+	// AppendTimeout bounds an append's wait for its acknowledgement
+	// (default eventstore.DefaultAppendTimeout).
+	AppendTimeout time.Duration
 	// PathwayTargets override the default milestone targets per pathway type
 	// (see pathway.LoadTargets and docs/pathway-targets.json).
 	PathwayTargets map[eventsv1.PathwayType]pathway.Targets
