@@ -191,9 +191,9 @@ func loadSigner(path string) (*Signer, error) {
 }
 
 // createKeyFile writes a new key under a temporary name and hard-links it into
-// place. Linking fails if the file exists, so when `stafett dev` and
-// `stafett token` race on a fresh dir both end up using whichever key won,
-// and neither ever reads a half-written file.
+// place. Linking fails if the file exists, so when two processes race on a
+// fresh dir (serve instances sharing a key dir) both end up using whichever
+// key won, and neither ever reads a half-written file.
 func createKeyFile(dir, path string) error {
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

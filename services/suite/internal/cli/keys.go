@@ -59,9 +59,9 @@ func loadOrCreateNATSCredentials(dir string) (natsCredentials, error) {
 }
 
 // loadOrCreateSecret reads the secret at path, creating it with generate when
-// it is missing. Creation is exclusive, so two starts racing on a fresh dir
-// both end up with whichever secret was written first. The file is 0600: the
-// secrets guard national ids.
+// it is missing. Dev calls it holding the data dir's lock, so no one reads a
+// secret while it is written; creating exclusively keeps whichever was first
+// all the same. The file is 0600: the secrets guard national ids.
 func loadOrCreateSecret(path string, generate func() ([]byte, error)) ([]byte, error) {
 	secret, err := os.ReadFile(path)
 	if !errors.Is(err, fs.ErrNotExist) {
