@@ -171,7 +171,7 @@ func TestLoadSignerNeverCreatesAKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !created.key.Equal(loaded.key) {
+	if !created.service.key.Equal(loaded.service.key) || !created.user.key.Equal(loaded.user.key) {
 		t.Fatal("LoadSigner read a different key than the one in the dir")
 	}
 }

@@ -93,7 +93,7 @@ type Store struct {
 	keys          *Keys
 	tracer        trace.Tracer
 	propagator    Propagator
-	appendTimeout time.Duration
+	appendTimeout writeLimit
 }
 
 // DefaultAppendTimeout is how long an append waits for its acknowledgement
@@ -135,11 +135,11 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer("")
 	}
-	keys, err := openKeys(ctx, js, cfg.Replicas)
+	keys, err := openKeys(ctx, js, cfg.Replicas, writeLimit(cfg.AppendTimeout))
 	if err != nil {
 		return nil, err
 	}
-	return &Store{js: js, stream: stream, keys: keys, tracer: tracer, propagator: cfg.Propagator, appendTimeout: cfg.AppendTimeout}, nil
+	return &Store{js: js, stream: stream, keys: keys, tracer: tracer, propagator: cfg.Propagator, appendTimeout: writeLimit(cfg.AppendTimeout)}, nil
 }
 
 // Keys is where creations claim their idempotency keys.
@@ -195,7 +195,7 @@ func (s *Store) Append(ctx context.Context, a Append) (AppendResult, error) {
 	if msgID == "" {
 		msgID = a.Commit.GetCommitId()
 	}
-	publishCtx, cancel := context.WithTimeoutCause(ctx, s.appendTimeout, errAppendTimedOut)
+	publishCtx, cancel := s.appendTimeout.start(ctx)
 	defer cancel()
 	ack, err := s.js.PublishMsg(publishCtx, msg,
 		jetstream.WithMsgID(msgID),
@@ -207,15 +207,8 @@ func (s *Store) Append(ctx context.Context, a Append) (AppendResult, error) {
 		}
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "append failed")
-		switch {
-		case ctx.Err() == nil && errors.Is(context.Cause(publishCtx), errAppendTimedOut):
-			return AppendResult{}, errs.Unavailable("event stream",
-				fmt.Errorf("%w: %s within %v (%v)", ErrNotAcknowledged, a.Subject, s.appendTimeout, err))
-		case isDuplicateInProcess(err):
-			return AppendResult{}, errs.Unavailable("event stream",
-				fmt.Errorf("%w: %s: an earlier attempt with the same message id is still in process", ErrNotAcknowledged, a.Subject))
-		case isStreamUnavailable(err):
-			return AppendResult{}, errs.Unavailable("event stream", fmt.Errorf("eventstore: publish %s: %w", a.Subject, err))
+		if err := s.appendTimeout.unavailable(ctx, publishCtx, "event stream", a.Subject, err); err != nil {
+			return AppendResult{}, err
 		}
 		return AppendResult{}, fmt.Errorf("eventstore: publish: %w", err)
 	}
@@ -233,6 +226,31 @@ func IsWrongLastSequence(err error) bool {
 	}
 	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// writeLimit bounds how long a write (an append, a key claim) waits for
+// JetStream's answer. Past it, or when JetStream says it cannot take the write
+// now, the write is unavailable, not failed: it may still land, and its retry
+// with the same message id (or key) is deduplicated.
+type writeLimit time.Duration
+
+func (l writeLimit) start(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, time.Duration(l), errAppendTimedOut)
+}
+
+// unavailable wraps err as errs.ErrUnavailable when it means the write was
+// not acknowledged, and returns nil for any other error. ctx is the caller's:
+// when its own deadline came first, that is the caller's answer to keep.
+func (l writeLimit) unavailable(ctx, bounded context.Context, what, subject string, err error) error {
+	switch {
+	case ctx.Err() == nil && errors.Is(context.Cause(bounded), errAppendTimedOut):
+		return errs.Unavailable(what, fmt.Errorf("%w: %s within %v (%v)", ErrNotAcknowledged, subject, time.Duration(l), err))
+	case isDuplicateInProcess(err):
+		return errs.Unavailable(what, fmt.Errorf("%w: %s: an earlier attempt with the same message id is still in process", ErrNotAcknowledged, subject))
+	case isStreamUnavailable(err):
+		return errs.Unavailable(what, fmt.Errorf("eventstore: %s: %w", subject, err))
+	}
+	return nil
 }
 
 // jsErrCodeDuplicateInProcess is JetStream's JSStreamDuplicateMessageConflict,

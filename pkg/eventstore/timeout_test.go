@@ -144,3 +144,17 @@ func TestAppendTimeoutMustBeShorterThanTheDuplicateWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyClaimThatCannotBeAcknowledgedIsUnavailableWithinTheTimeLimit(t *testing.T) {
+	q := loseQuorum(t, time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	key := eventstore.KeyName("974760673", "thing.request_id", "req-1")
+	_, _, err := q.store.Keys().Claim(ctx, key, eventstore.Claim{AggregateID: "a", Fingerprint: "f"})
+	if ctx.Err() != nil {
+		t.Fatalf("the claim waited for the caller's deadline: %v", err)
+	}
+	if !errors.Is(err, eventstore.ErrNotAcknowledged) || !errors.Is(err, errs.ErrUnavailable) {
+		t.Fatalf("claim without quorum: got %v, want ErrNotAcknowledged as ErrUnavailable", err)
+	}
+}
