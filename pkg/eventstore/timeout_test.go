@@ -17,21 +17,21 @@ import (
 	"github.com/stafett/stafett/pkg/natsembed/natstest"
 )
 
-// quorumLost is an R3 stream on a three-node cluster whose two followers
-// are down: its leader still takes a publish but can never commit it, so the
-// acknowledgement never comes.
+// quorumLost is a store on a three-node cluster where stream (R3) has lost
+// both followers: its leader still takes a publish but can never commit it,
+// so the acknowledgement never comes.
 type quorumLost struct {
 	cluster   *natstest.Cluster
 	store     *eventstore.Store
 	followers []int
 }
 
-func loseQuorum(t *testing.T, appendTimeout time.Duration) quorumLost {
+func loseQuorum(t *testing.T, appendTimeout time.Duration, stream string) quorumLost {
 	t.Helper()
 	c := natstest.NewCluster(t, 3)
 	cfg := eventstore.Config{Replicas: 3, AppendTimeout: appendTimeout}
 	openStore(t, c.Connect(), cfg)
-	leader := c.StreamLeader(eventstore.StreamName)
+	leader := c.StreamLeader(stream)
 	// Talk to the leader alone, so the client's connection survives the
 	// followers' death and the publish reaches the one node that could still
 	// take it.
@@ -63,7 +63,7 @@ func openStore(t *testing.T, nc *nats.Conn, cfg eventstore.Config) *eventstore.S
 
 func TestAppendThatCannotBeAcknowledgedIsUnavailableWithinTheTimeLimitAndItsRetryStoresOneCommit(t *testing.T) {
 	const limit = time.Second
-	q := loseQuorum(t, limit)
+	q := loseQuorum(t, limit, eventstore.StreamName)
 	// The caller would wait far longer: the answer must come from the limit.
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
@@ -118,7 +118,7 @@ func TestAppendThatCannotBeAcknowledgedIsUnavailableWithinTheTimeLimitAndItsRetr
 }
 
 func TestCallersOwnEarlierDeadlineStaysDeadlineExceeded(t *testing.T) {
-	q := loseQuorum(t, time.Minute-time.Second)
+	q := loseQuorum(t, time.Minute-time.Second, eventstore.StreamName)
 	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 	defer cancel()
 	_, err := q.store.Append(ctx, eventstore.Append{Subject: eventstore.Subject("test", "thing", "late"), Commit: commit(t, "late", 1, "x")})
@@ -146,7 +146,8 @@ func TestAppendTimeoutMustBeShorterThanTheDuplicateWindow(t *testing.T) {
 }
 
 func TestKeyClaimThatCannotBeAcknowledgedIsUnavailableWithinTheTimeLimit(t *testing.T) {
-	q := loseQuorum(t, time.Second)
+	// The bucket is a stream of its own, with a leader of its own.
+	q := loseQuorum(t, time.Second, "KV_"+eventstore.KeysBucket)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	key := eventstore.KeyName("974760673", "thing.request_id", "req-1")
