@@ -161,6 +161,11 @@ func (s *Server) JetStreamReady() bool {
 	return s.ns.JetStreamEnabled() && s.ns.JetStreamIsCurrent()
 }
 
+// JetStreamPeers are the names of the cluster's nodes that streams can be
+// placed on now (online, JetStream up, reporting), as the JetStream meta
+// leader sees them; nil on any other server.
+func (s *Server) JetStreamPeers() []string { return s.ns.JetStreamClusterPeers() }
+
 // IsStreamLeader reports whether this server leads the replicas of stream.
 func (s *Server) IsStreamLeader(stream string) bool {
 	return s.ns.JetStreamIsStreamLeader(server.DEFAULT_GLOBAL_ACCOUNT, stream)

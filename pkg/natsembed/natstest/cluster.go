@@ -3,7 +3,6 @@ package natstest
 import (
 	"fmt"
 	"net"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,13 +149,30 @@ func (c *Cluster) Restart(i int) {
 	c.start(i)
 }
 
-// WaitReady waits until JetStream is ready on every running node.
+// WaitReady waits until JetStream is ready on every running node and the
+// meta leader can place streams on all of them.
 func (c *Cluster) WaitReady() {
 	c.tb.Helper()
+	running := 0
+	for _, n := range c.nodes {
+		if n.srv != nil {
+			running++
+		}
+	}
 	c.waitFor("JetStream on every running node", func() bool {
-		return !slices.ContainsFunc(c.nodes, func(n *clusterNode) bool {
-			return n.srv != nil && !n.srv.JetStreamReady()
-		})
+		placeable := false
+		for _, n := range c.nodes {
+			if n.srv == nil {
+				continue
+			}
+			if !n.srv.JetStreamReady() {
+				return false
+			}
+			if len(n.srv.JetStreamPeers()) == running {
+				placeable = true
+			}
+		}
+		return placeable
 	})
 }
 
