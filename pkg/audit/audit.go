@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/telemetry"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 )
@@ -36,7 +37,12 @@ type Log struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	tracer trace.Tracer
+	drifts []eventstore.Drift
 }
+
+// StreamDrift lists how the audit stream, found already configured,
+// differs from what Open would have created; none of it was changed.
+func (l *Log) StreamDrift() []eventstore.Drift { return l.drifts }
 
 // SubjectTemplate is every access-log subject, for span names and metrics.
 const SubjectTemplate = SubjectRoot + ".{patient_id}"
@@ -47,30 +53,33 @@ func (l *Log) Instrumented(tracer trace.Tracer) *Log {
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer("")
 	}
-	return &Log{js: l.js, stream: l.stream, tracer: tracer}
+	return &Log{js: l.js, stream: l.stream, tracer: tracer, drifts: l.drifts}
 }
 
 // Open creates the audit stream if needed. Entries are never discarded or
 // deleted: the patient's right to see who looked outlives any single record.
+// An existing stream is used as it is and checked like the event stream
+// (eventstore.EnsureStream): differences are in StreamDrift.
 func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Log, error) {
 	if replicas == 0 {
 		replicas = 1
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	stream, drifts, err := eventstore.EnsureStream(ctx, js, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Stafett access log: every read of patient data",
 		Subjects:    []string{SubjectRoot + ".>"},
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
+		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardNew,
 		DenyDelete:  true,
 		DenyPurge:   true,
 		AllowDirect: true,
-	})
+	}, 0)
 	if err != nil {
-		return nil, fmt.Errorf("audit: create stream: %w", err)
+		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return &Log{js: js, stream: stream, tracer: noop.NewTracerProvider().Tracer("")}, nil
+	return &Log{js: js, stream: stream, tracer: noop.NewTracerProvider().Tracer(""), drifts: drifts}, nil
 }
 
 // Record appends entry and waits for the stream to acknowledge it. Any

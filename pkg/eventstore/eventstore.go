@@ -115,6 +115,7 @@ type Store struct {
 	keys          *Keys
 	appendTimeout writeLimit
 	tel           instruments
+	drifts        []Drift
 }
 
 // instruments are a store's tracer, propagator and metric instruments.
@@ -170,14 +171,18 @@ func (s *Store) Instrumented(in Instrumentation) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{js: s.js, stream: s.stream, keys: s.keys, appendTimeout: s.appendTimeout, tel: tel}, nil
+	return &Store{js: s.js, stream: s.stream, keys: s.keys, appendTimeout: s.appendTimeout, tel: tel, drifts: s.drifts}, nil
 }
 
 // DefaultAppendTimeout is how long an append waits for its acknowledgement
 // unless Config says otherwise.
 const DefaultAppendTimeout = 5 * time.Second
 
-// Open creates the stream if it is missing (or updates it) and returns a store.
+// Open creates the stream if it is missing and returns a store. A stream
+// that exists is never rewritten: its configuration is an operator's
+// (replicas, placement tags, limits); Open checks it, refuses one that would
+// lose or duplicate events, and reports the other differences through
+// StreamDrift.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
 	if cfg.Replicas == 0 {
 		cfg.Replicas = 1
@@ -191,7 +196,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if cfg.AppendTimeout < 0 || cfg.AppendTimeout >= cfg.DuplicateWindow {
 		return nil, fmt.Errorf("eventstore: append timeout %v must be positive and shorter than the duplicate window %v", cfg.AppendTimeout, cfg.DuplicateWindow)
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	stream, drifts, err := EnsureStream(ctx, js, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Stafett events: one Commit per command",
 		Subjects:    []string{AllFilter},
@@ -204,9 +209,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		DenyDelete:  true,
 		DenyPurge:   true,
 		AllowDirect: true,
-	})
+	}, cfg.AppendTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("eventstore: create stream %s: %w", StreamName, err)
+		return nil, err
 	}
 	tel, err := newInstruments(Instrumentation{Tracer: cfg.Tracer, Meter: cfg.Meter, Propagator: cfg.Propagator})
 	if err != nil {
@@ -216,8 +221,14 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Store{js: js, stream: stream, keys: keys, appendTimeout: writeLimit(cfg.AppendTimeout), tel: tel}, nil
+	return &Store{js: js, stream: stream, keys: keys, appendTimeout: writeLimit(cfg.AppendTimeout), tel: tel, drifts: drifts}, nil
 }
+
+// StreamDrift lists how the stream, found already configured, differs from
+// what Open would have created; none of it was changed (see EnsureStream).
+// The caller reports it: an operator's replicas or placement are usually
+// on purpose, a missing deny_purge rarely.
+func (s *Store) StreamDrift() []Drift { return s.drifts }
 
 // Keys is where creations claim their idempotency keys.
 func (s *Store) Keys() *Keys { return s.keys }

@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/stafett/stafett/pkg/access"
@@ -36,4 +37,13 @@ func (d deps) forService(name string, tel *telemetry.Process) (deps, error) {
 	}
 	d.guard = access.NewGuard(consentChecker{consentv1.NewConsentServiceClient(d.peers)}, d.audit, d.clock)
 	return d, nil
+}
+
+// reportStreamDrift logs how streams an operator configured differ from
+// what the suite would have created; they were left as they are.
+func reportStreamDrift(logger *slog.Logger, drifts []eventstore.Drift) {
+	for _, d := range drifts {
+		logger.LogAttrs(context.Background(), slog.LevelWarn, "stream kept as configured, which differs from the suite's default",
+			slog.String("stream", d.Stream), slog.String("setting", d.Setting), slog.String("have", d.Have), slog.String("want", d.Want))
+	}
 }
