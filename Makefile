@@ -11,7 +11,7 @@ TOOLS := github.com/bufbuild/buf/cmd/buf \
 PACKAGES = $(shell go list -m -f '{{.Dir}}/...')
 RUN_ARGS ?=
 
-.PHONY: run test build generate check-generated lint tools bench clean
+.PHONY: run test build generate check-generated lint tools bench chaos clean
 
 ## run: every service and an embedded JetStream in one process (stafett dev)
 run:
@@ -56,6 +56,13 @@ lint: tools
 ## bench: ReceiveReferral through gRPC against raw JetStream in the same run
 bench:
 	go test -run '^$$' -bench . -benchtime 3s -count 1 ./services/suite/
+
+CHAOS ?= 5m
+
+## chaos: the failover test as a long run (CHAOS=5m): repeated kills of the
+## stream leader and partitions of one node under load; figures in docs/benchmarks.md
+chaos:
+	go test -count=1 -timeout 60m -run '^TestKillingTheStreamLeader' -v ./services/suite/ -args -chaos=$(CHAOS) | grep -E 'failover:|^(---|ok|FAIL|PASS)'
 
 ## tools: buf, protoc plugins and grpcurl, built from tools/go.mod into .bin/
 tools: $(BIN)/.tools-stamp

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -38,6 +39,19 @@ type Log struct {
 	stream jetstream.Stream
 	tracer trace.Tracer
 	drifts []eventstore.Drift
+	// limit bounds how long an append waits for its acknowledgement.
+	limit time.Duration
+}
+
+// WithAppendTimeout returns a view of the log whose appends wait at most d
+// (0: eventstore.DefaultAppendTimeout) for the stream's acknowledgement, as
+// event appends do: while the access log's stream has no leader, a read
+// that must be logged is answered UNAVAILABLE in time.
+func (l *Log) WithAppendTimeout(d time.Duration) *Log {
+	if d <= 0 {
+		d = eventstore.DefaultAppendTimeout
+	}
+	return &Log{js: l.js, stream: l.stream, tracer: l.tracer, drifts: l.drifts, limit: d}
 }
 
 // StreamDrift lists how the audit stream, found already configured,
@@ -53,7 +67,7 @@ func (l *Log) Instrumented(tracer trace.Tracer) *Log {
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer("")
 	}
-	return &Log{js: l.js, stream: l.stream, tracer: tracer, drifts: l.drifts}
+	return &Log{js: l.js, stream: l.stream, tracer: tracer, drifts: l.drifts, limit: l.limit}
 }
 
 // Open creates the audit stream if needed. Entries are never discarded or
@@ -79,7 +93,7 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Log, erro
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return &Log{js: js, stream: stream, tracer: noop.NewTracerProvider().Tracer(""), drifts: drifts}, nil
+	return &Log{js: js, stream: stream, tracer: noop.NewTracerProvider().Tracer(""), drifts: drifts, limit: eventstore.DefaultAppendTimeout}, nil
 }
 
 // Record appends entry and waits for the stream to acknowledge it. Any
@@ -106,7 +120,9 @@ func (l *Log) Record(ctx context.Context, entry *consentv1.AccessLogEntry) error
 	name, opts := telemetry.SendSpan(telemetry.Message{Subject: msg.Subject, Template: SubjectTemplate, BodySize: len(data), Server: server})
 	ctx, span := l.tracer.Start(ctx, name, opts...)
 	defer span.End()
-	ack, err := l.js.PublishMsg(ctx, msg)
+	publishCtx, cancel := context.WithTimeout(ctx, l.limit)
+	defer cancel()
+	ack, err := l.js.PublishMsg(publishCtx, msg)
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "access log unavailable")

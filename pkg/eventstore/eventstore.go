@@ -412,6 +412,18 @@ func (l writeLimit) start(ctx context.Context) (context.Context, context.CancelF
 	return context.WithTimeoutCause(ctx, time.Duration(l), errAppendTimedOut)
 }
 
+// unanswered is unavailable for a read: err as errs.ErrUnavailable when the
+// stream did not answer within the limit, nil for any other error.
+func (l writeLimit) unanswered(ctx, bounded context.Context, what string, err error) error {
+	if ctx.Err() == nil && errors.Is(context.Cause(bounded), errAppendTimedOut) {
+		return errs.Unavailable("event stream", fmt.Errorf("eventstore: %s not answered within %v: %w", what, time.Duration(l), err))
+	}
+	if isStreamUnavailable(err) {
+		return errs.Unavailable("event stream", fmt.Errorf("eventstore: %s: %w", what, err))
+	}
+	return nil
+}
+
 // unavailable wraps err as errs.ErrUnavailable when it means the write was
 // not acknowledged, and returns nil for any other error. ctx is the caller's:
 // when its own deadline came first, that is the caller's answer to keep.
@@ -468,21 +480,36 @@ func TypeName(typeURL string) string {
 
 // LastSeq is the stream's last sequence right now: the read barrier for
 // decisions that must reflect everything already appended.
+//
+// Like an append, it waits at most the append timeout: the stream's leader
+// answers it, and while the stream has none the caller gets UNAVAILABLE in
+// time rather than at its own deadline.
 func (s *Store) LastSeq(ctx context.Context) (uint64, error) {
-	info, err := s.stream.Info(ctx)
+	bounded, cancel := s.appendTimeout.start(ctx)
+	defer cancel()
+	info, err := s.stream.Info(bounded)
 	if err != nil {
+		if u := s.appendTimeout.unanswered(ctx, bounded, "stream info", err); u != nil {
+			return 0, u
+		}
 		return 0, fmt.Errorf("eventstore: stream info: %w", err)
 	}
 	return info.State.LastSeq, nil
 }
 
 // LastSubjectSeq is the sequence of the last message on subject, 0 if none.
+// It waits at most the append timeout, as LastSeq does.
 func (s *Store) LastSubjectSeq(ctx context.Context, subject string) (uint64, error) {
-	msg, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	bounded, cancel := s.appendTimeout.start(ctx)
+	defer cancel()
+	msg, err := s.stream.GetLastMsgForSubject(bounded, subject)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, nil
 	}
 	if err != nil {
+		if u := s.appendTimeout.unanswered(ctx, bounded, "last message on "+subject, err); u != nil {
+			return 0, u
+		}
 		return 0, fmt.Errorf("eventstore: last message on %s: %w", subject, err)
 	}
 	return msg.Sequence, nil

@@ -51,6 +51,7 @@ type Cluster struct {
 // Server is a running embedded NATS server.
 type Server struct {
 	ns             *server.Server
+	opts           *server.Options
 	user, password string
 }
 
@@ -115,7 +116,7 @@ func Start(opts Options) (*Server, error) {
 		ns.Shutdown()
 		return nil, ErrNotReady
 	}
-	return &Server{ns: ns, user: opts.User, password: opts.Password}, nil
+	return &Server{ns: ns, opts: sopts.Clone(), user: opts.User, password: opts.Password}, nil
 }
 
 func hostPort(addr string) (string, int, error) {

@@ -152,6 +152,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
+	auditLog = auditLog.WithAppendTimeout(opts.AppendTimeout)
 	reportStreamDrift(opts.Logger, append(store.StreamDrift(), auditLog.StreamDrift()...))
 	s.Store, s.Audit = store, auditLog
 	consentAddr := opts.ConsentAddr
