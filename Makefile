@@ -58,7 +58,7 @@ lint: tools
 	  buf breaking --against '.git#branch=main'; echo "buf breaking: clean against main"; \
 	else echo "buf breaking: main has no protos yet"; fi
 
-## bench: ReceiveReferral through gRPC against raw JetStream in the same run
+## bench: ReceiveReferral through gRPC against raw JetStream, and native gRPC against Connect through the transcoder, each in the same run
 bench:
 	go test -run '^$$' -bench . -benchtime 3s -count 1 ./services/suite/
 

@@ -44,6 +44,10 @@ type onePort struct {
 
 func newOnePort(l net.Listener, g *grpc.Server, h http.Handler) *onePort {
 	m := cmux.New(l)
+	// A connection that has not sent its first request within a minute is
+	// closed, so silent connections cannot pile up in the sniffer; every
+	// client here sends its first request as soon as it connects.
+	m.SetReadTimeout(time.Minute)
 	p := &onePort{mux: m, root: l, grpc: g}
 	p.grpcL = m.MatchWithWriters(nativeGRPC)
 	p.httpL = settingsAckFilter{m.Match(cmux.Any())}
