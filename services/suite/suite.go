@@ -202,13 +202,14 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		// Handle streams on long-lived workers, whose stacks have already
 		// grown, rather than a fresh goroutine per call.
 		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
+		grpcerr.ServerCodec(),
 		grpc.ChainUnaryInterceptor(
 			grpcerr.UnaryServerInterceptor(opts.Logger),
-			authn.UnaryServerInterceptor(verifier, policy),
+			authn.UnaryServerInterceptor(verifier, policy, opts.Logger),
 		),
 		grpc.ChainStreamInterceptor(
 			grpcerr.StreamServerInterceptor(opts.Logger),
-			authn.StreamServerInterceptor(verifier, policy),
+			authn.StreamServerInterceptor(verifier, policy, opts.Logger),
 		),
 	}
 	if opts.Telemetry != nil {
