@@ -64,7 +64,7 @@ func benchClient[Req, Res any](env *suitetest.Env, p protocol, procedure string)
 	protocols.SetUnencryptedHTTP2(p.h2c)
 	transport := &http.Transport{Protocols: &protocols, MaxIdleConnsPerHost: benchConcurrency}
 	env.T.Cleanup(transport.CloseIdleConnections)
-	return connect.NewClient[Req, Res](&http.Client{Transport: transport}, p.url(env, procedure), p.connect...)
+	return connect.NewClient[Req, Res](&http.Client{Transport: transport}, p.url(env, procedure), p.options(nil)...)
 }
 
 func receiveCall(b *testing.B, env *suitetest.Env, p protocol) func(int) error {
@@ -75,7 +75,7 @@ func receiveCall(b *testing.B, env *suitetest.Env, p protocol) func(int) error {
 		return req
 	}
 	tok := env.Token(integration(senderOrg))
-	if p.connect == nil {
+	if p.wire == nativeWire {
 		c := client(env)
 		ctx := metadata.AppendToOutgoingContext(b.Context(), "authorization", "Bearer "+tok)
 		return func(i int) error {
@@ -99,7 +99,7 @@ func getCall(b *testing.B, env *suitetest.Env, p protocol) func(int) error {
 	}
 	req := &referralv1.GetReferralRequest{ReferralId: received.GetReferral().GetReferralId()}
 	tok := env.Token(assessor(dpsOrg))
-	if p.connect == nil {
+	if p.wire == nativeWire {
 		c := client(env)
 		ctx := metadata.AppendToOutgoingContext(b.Context(), "authorization", "Bearer "+tok)
 		return func(int) error {
@@ -118,7 +118,7 @@ func getCall(b *testing.B, env *suitetest.Env, p protocol) func(int) error {
 
 func healthCall(b *testing.B, env *suitetest.Env, p protocol) func(int) error {
 	req := &healthpb.HealthCheckRequest{Service: referralv1.ReferralService_ServiceDesc.ServiceName}
-	if p.connect == nil {
+	if p.wire == nativeWire {
 		c := healthpb.NewHealthClient(env.Client)
 		return func(int) error {
 			_, err := c.Check(b.Context(), req)
