@@ -19,7 +19,6 @@ import (
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/access/accesstest"
 	"github.com/stafett/stafett/pkg/audit"
-	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
@@ -42,11 +41,10 @@ const (
 	strangerOrg = "912345679"
 )
 
-// checker permits health personnel of the organisations it lists, the way
-// the consent service permits a pathway's unit as its care team.
-// careTeam permits the receiving unit's organisation, as the care team.
+// careTeam permits the organisations of the pathways' units, the way the
+// consent service permits a pathway's unit as its care team.
 func careTeam(req *consentv1.CheckAccessRequest) *consentv1.CheckAccessResponse {
-	if req.GetActorOrgNumber() == unitOrg {
+	if org := req.GetActorOrgNumber(); org == unitOrg || org == newUnitOrg {
 		return accesstest.Permit(consentv1.Basis_BASIS_CARE_TEAM, "")
 	}
 	return nil
@@ -72,6 +70,7 @@ type env struct {
 	js      jetstream.JetStream
 	store   *eventstore.Store
 	audit   *audit.Log
+	log     *accesstest.Log
 	clock   *clock.Fake
 	checker *accesstest.Checker
 	legal   *legal
@@ -99,7 +98,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e := &env{
-		t: t, js: js, store: store, audit: log,
+		t: t, js: js, store: store, audit: log, log: accesstest.NewLog(log),
 		// Tuesday 3 March 2026, 10:00 in Oslo.
 		clock:   clock.NewFake(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)),
 		checker: accesstest.NewChecker(careTeam),
@@ -122,7 +121,7 @@ func (e *env) start() *app.App {
 	a := app.New(app.Deps{
 		Store: e.store, Image: image, Clock: e.clock, IDs: idgen.NewULIDs(),
 		Policy: domain.Policy{Calendar: workdays.Norway(), Zone: zone, PostponementFlagWorkdays: 7},
-		Guard:  access.NewGuard(e.checker, e.audit, e.clock),
+		Guard:  access.NewGuard(e.checker, e.log, e.clock),
 		Legal:  e.legal,
 	})
 	feed, err := image.Run(e.t.Context(), e.store)
@@ -221,12 +220,23 @@ func (e *env) lastSeq() uint64 {
 	return seq
 }
 
-func personnel(org, hpr string) app.Caller {
-	return app.Caller{
-		Actor:  domain.Actor{ProfessionalID: hpr, OrgNumber: org, Role: string(authn.RoleClinician)},
-		Access: access.Actor{ProfessionalID: hpr, OrgNumber: org, Role: authn.RoleClinician},
-	}
+func personnel(org, hpr string) access.Actor {
+	return access.Actor{ProfessionalID: hpr, OrgNumber: org, Role: access.RoleClinician}
 }
 
-func clinician() app.Caller { return personnel(unitOrg, "hpr:1234567") }
-func stranger() app.Caller  { return personnel(strangerOrg, "hpr:9999999") }
+func clinician() access.Actor { return personnel(unitOrg, "hpr:1234567") }
+func stranger() access.Actor  { return personnel(strangerOrg, "hpr:9999999") }
+
+// work is what a request cost: consent calls and the checks they carried,
+// access-log records, and commits appended.
+type work struct{ calls, checks, records, commits int }
+
+// measure runs f and reports the work it did.
+func (e *env) measure(f func()) work {
+	e.t.Helper()
+	calls, checks := e.checker.Counts()
+	records, seq := e.log.Records(), e.lastSeq()
+	f()
+	afterCalls, afterChecks := e.checker.Counts()
+	return work{calls: afterCalls - calls, checks: afterChecks - checks, records: e.log.Records() - records, commits: int(e.lastSeq() - seq)}
+}
