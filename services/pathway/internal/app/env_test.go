@@ -76,6 +76,8 @@ type env struct {
 	legal   *legal
 	app     *app.App
 	patient string
+	// otherPatient is a well-formed pseudonym of a patient with no pathway.
+	otherPatient string
 }
 
 func newEnv(t *testing.T) *env {
@@ -105,6 +107,11 @@ func newEnv(t *testing.T) *env {
 		legal:   &legal{facts: domain.LegalFacts{MedicationCapacity: true}},
 		patient: pseudonyms.PatientID(nid),
 	}
+	other, err := ids.ParseNationalID("01019000083")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.otherPatient = pseudonyms.PatientID(other)
 	e.app = e.start()
 	return e
 }
@@ -142,12 +149,18 @@ func (e *env) runProcessManager(a *app.App) {
 	e.t.Cleanup(sub.Stop)
 }
 
-// assess appends a referral commit holding a ReferralAssessed, as the
-// referral service would, and returns its stream sequence.
+// assess appends a referral commit holding a ReferralAssessed for the unit,
+// as the referral service would, and returns its stream sequence.
 func (e *env) assess(referralID string, granted bool, birth string) uint64 {
 	e.t.Helper()
+	return e.assessAt(referralID, &eventsv1.UnitRef{HerId: unitHer, OrgNumber: unitOrg}, granted, birth)
+}
+
+// assessAt is assess at another receiving unit.
+func (e *env) assessAt(referralID string, unit *eventsv1.UnitRef, granted bool, birth string) uint64 {
+	e.t.Helper()
 	ev := &referralv1.ReferralAssessed{
-		ReferralId: referralID, PatientId: e.patient, ReceivingUnit: &eventsv1.UnitRef{HerId: unitHer, OrgNumber: unitOrg},
+		ReferralId: referralID, PatientId: e.patient, ReceivingUnit: unit,
 		AssessedBy: "hpr:555", AssessedAt: timestamppb.New(e.clock.Now()), PatientBirthDate: birth,
 	}
 	if granted {
@@ -181,11 +194,23 @@ func (e *env) appendCommit(subject, aggregateID string, events ...proto.Message)
 	return res.Seq
 }
 
-// startedPathway assesses a referral with a right granted and waits for the
-// process manager to start its pathway.
+// startedPathway assesses a referral with a right granted and has the
+// process manager handle it, which starts its pathway.
 func (e *env) startedPathway(referralID, birth string) string {
 	e.t.Helper()
-	seq := e.assess(referralID, true, birth)
+	return e.handled(referralID, e.assess(referralID, true, birth))
+}
+
+// startedPathwayAt is startedPathway at another unit.
+func (e *env) startedPathwayAt(referralID string, unit *eventsv1.UnitRef) string {
+	e.t.Helper()
+	return e.handled(referralID, e.assessAt(referralID, unit, true, "1990-01-01"))
+}
+
+// handled has the process manager handle the assessment at seq and returns
+// the id of the pathway it starts (if it starts one).
+func (e *env) handled(referralID string, seq uint64) string {
+	e.t.Helper()
 	if err := e.app.HandleReferralRecord(e.t.Context(), e.record(seq)); err != nil {
 		e.t.Fatal(err)
 	}
