@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	"github.com/stafett/stafett/services/pathway/internal/app"
@@ -302,5 +303,10 @@ func TestDecisionStatisticsShowPerUnitHowOftenDecisionsWereShared(t *testing.T) 
 	}
 	if _, err := e.app.GetDecisionStatistics(t.Context(), stranger(), unit); !errors.Is(err, errs.ErrPermission) {
 		t.Fatalf("another unit's statistics: %v", err)
+	}
+	// One patient is behind these counts: ops must not see them.
+	ops := access.Actor{OrgNumber: strangerOrg, Role: access.RoleOps}
+	if st, err := e.app.GetDecisionStatistics(t.Context(), ops, unit); err != nil || !st.Suppressed || st.TreatmentPlans != 0 {
+		t.Fatalf("ops, fewer than 5 patients: %+v %v", st, err)
 	}
 }
