@@ -181,8 +181,12 @@ func pathwayInvariantRows() map[string]invariantRow {
 			}),
 		s + "GetPathway": query(
 			func(id string) call { return call{"the unit", staff, &pathwayv1.GetPathwayRequest{PathwayId: id}} },
-			func(id string) call { return call{"another organisation", outsider, &pathwayv1.GetPathwayRequest{PathwayId: id}} },
-			func(string) call { return call{"an absent pathway", staff, &pathwayv1.GetPathwayRequest{PathwayId: absent}} }),
+			func(id string) call {
+				return call{"another organisation", outsider, &pathwayv1.GetPathwayRequest{PathwayId: id}}
+			},
+			func(string) call {
+				return call{"an absent pathway", staff, &pathwayv1.GetPathwayRequest{PathwayId: absent}}
+			}),
 		s + "ListPathways": query(
 			func(string) call {
 				return call{"the unit's pathways", staff, &pathwayv1.ListPathwaysRequest{Subject: &pathwayv1.ListPathwaysRequest_Unit{Unit: unit}}}
