@@ -29,8 +29,8 @@ func pathwayInvariantRows() map[string]invariantRow {
 	outsider := clinician("777", otherOrg, "pathway:read", "pathway:write")
 	engine := authn.TokenSpec{Subject: "client:" + dpsOrg, ChildOrgNumber: dpsOrg, Role: authn.RoleIntegration, Scopes: []string{"pathway:read", "pathway:write"}}
 	staff := pwStaff()
-	// command builds a command's row: setup prepares the pathway, req makes
-	// the request for a pathway id and a request id.
+	// command builds a command's row: setup brings the pathway to the state
+	// the command needs; ok, invalid and reuse make the calls for its id.
 	command := func(setup func(t *testing.T, env *suitetest.Env, id string), ok, invalid, reuse func(id string) call) invariantRow {
 		return invariantRow{setup: func(t *testing.T, env *suitetest.Env) invariantCase {
 			id := pwInvariantPathway(t, env)
