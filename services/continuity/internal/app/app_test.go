@@ -75,14 +75,14 @@ type consentCommands struct {
 	permitted []string
 }
 
-func (c *consentCommands) WithdrawConsent(_ context.Context, _ app.Caller, _, consentID, _ string) error {
+func (c *consentCommands) WithdrawConsent(_ context.Context, _ access.Actor, _, consentID, _ string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.withdrawn = append(c.withdrawn, consentID)
 	return nil
 }
 
-func (c *consentCommands) PermitContactAfterEnd(_ context.Context, _ app.Caller, _, professionalID, _ string) error {
+func (c *consentCommands) PermitContactAfterEnd(_ context.Context, _ access.Actor, _, professionalID, _ string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.permitted = append(c.permitted, professionalID)
@@ -132,10 +132,10 @@ func start(t *testing.T) *env {
 	return e
 }
 
-func clinician() app.Caller {
-	return app.Caller{ProfessionalID: therapistHPR, OrgNumber: dpsOrg, Role: authn.RoleClinician}
+func clinician() access.Actor {
+	return access.Actor{ProfessionalID: therapistHPR, OrgNumber: dpsOrg, Role: authn.RoleClinician}
 }
-func (e *env) self() app.Caller { return app.Caller{PatientID: e.patient, Role: authn.RolePatient} }
+func (e *env) self() access.Actor { return access.Actor{PatientID: e.patient, Role: authn.RolePatient} }
 
 func (e *env) startRelationship(t *testing.T, requestID, professional string, role continuityv1.Role) string {
 	t.Helper()
@@ -223,7 +223,7 @@ func TestARetriedRequestReturnsTheOriginalRelationship(t *testing.T) {
 func TestTheCareTeamIsReadOnlyThroughTheGuardAndEveryReadIsLogged(t *testing.T) {
 	e := start(t)
 	e.startRelationship(t, "s1", therapistHPR, continuityv1.Role_ROLE_THERAPIST)
-	stranger := app.Caller{ProfessionalID: strangerHPR, OrgNumber: "923456783", Role: authn.RoleClinician}
+	stranger := access.Actor{ProfessionalID: strangerHPR, OrgNumber: "923456783", Role: authn.RoleClinician}
 	_, denied := e.app.GetCareTeam(t.Context(), stranger, e.patient)
 	other := []byte(e.patient)
 	other[10] = map[bool]byte{true: 'c', false: 'b'}[other[10] == 'b']
@@ -248,7 +248,7 @@ func TestTheCareTeamIsReadOnlyThroughTheGuardAndEveryReadIsLogged(t *testing.T) 
 func TestAStrangerCannotAddThemselvesToTheCareTeam(t *testing.T) {
 	e := start(t)
 	_, err := e.app.StartRelationship(t.Context(), app.StartRelationship{
-		Caller: app.Caller{ProfessionalID: strangerHPR, OrgNumber: "923456783"}, RequestID: "s1", PatientID: e.patient,
+		Caller: access.Actor{ProfessionalID: strangerHPR, OrgNumber: "923456783"}, RequestID: "s1", PatientID: e.patient,
 		ProfessionalID: strangerHPR, Role: continuityv1.Role_ROLE_THERAPIST,
 		Unit: domain.Unit{HerID: "1", OrgNumber: "923456783"}, Sector: continuityv1.Sector_SECTOR_SPECIALIST,
 	})
@@ -276,11 +276,11 @@ func TestAPlanningGroupMemberNeedsConsentAndTheirRemovalWithdrawsIt(t *testing.T
 	if consentID, err := e.app.AddMember(ctx, add); err != nil || consentID != "consent-7" {
 		t.Fatalf("add = %q, %v", consentID, err)
 	}
-	plan, _, err := e.app.GetPlan(ctx, app.Caller{ProfessionalID: navWorker, OrgNumber: "889640782"}, planID)
+	plan, _, err := e.app.GetPlan(ctx, access.Actor{ProfessionalID: navWorker, OrgNumber: "889640782"}, planID)
 	if err != nil || len(plan.Members) != 1 {
 		t.Fatalf("the member reads the plan: %+v, %v", plan.Members, err)
 	}
-	if _, err := e.app.GetCareTeam(ctx, app.Caller{ProfessionalID: navWorker, OrgNumber: "889640782"}, e.patient); err == nil {
+	if _, err := e.app.GetCareTeam(ctx, access.Actor{ProfessionalID: navWorker, OrgNumber: "889640782"}, e.patient); err == nil {
 		t.Fatal("a planning-group member read the patient's care team")
 	}
 	out, err := e.app.RemoveMember(ctx, app.RemoveMember{Caller: e.self(), RequestID: "r1", PlanID: planID, ProfessionalID: navWorker})

@@ -19,19 +19,6 @@ import (
 // Unit is a unit: HER-id plus organisation number.
 type Unit = ids.Unit
 
-// Actor is who issues a command: a professional at an organisation, the
-// patient themself (PatientID set), or a service.
-type Actor struct {
-	ProfessionalID string
-	OrgNumber      string
-	PatientID      string
-	Role           string
-	Service        string
-}
-
-// IsPatient reports whether the actor is the patient patientID acting for themself.
-func (a Actor) IsPatient(patientID string) bool { return a.PatientID != "" && a.PatientID == patientID }
-
 // Relationship is one care relationship.
 type Relationship struct {
 	ID              string

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
 
@@ -56,7 +57,7 @@ func UnitKey(u *eventsv1.UnitRef) string {
 }
 
 // Unit is a unit's HER-id and organisation number.
-type Unit struct{ HerID, OrgNumber string }
+type Unit = ids.Unit
 
 // ParseUnitKey reverses UnitKey.
 func ParseUnitKey(k string) Unit {
