@@ -3,6 +3,7 @@ module github.com/stafett/stafett/services/suite
 go 1.26.0
 
 require (
+	github.com/gofrs/flock v0.13.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/stafett/stafett/pkg v0.0.0
 	github.com/stafett/stafett/proto v0.0.0

@@ -51,6 +51,10 @@ type Options struct {
 	Services []string
 	// GRPCAddr to listen on; "127.0.0.1:0" picks a free port.
 	GRPCAddr string
+	// Listener, if set, is used instead of listening on GRPCAddr, so that a
+	// caller binds its port before it opens anything it could harm. The suite
+	// owns it from Start on.
+	Listener net.Listener
 	// Verifier checks callers' bearer tokens.
 	Verifier authn.Verifier
 	// Signer issues the suite's own service identity for calls between
@@ -73,6 +77,9 @@ type Options struct {
 	// WatchRecheck is how often a journey watch asks for access again when
 	// nothing new happened (default 30 seconds).
 	WatchRecheck time.Duration
+	// AppendTimeout bounds an append's wait for its acknowledgement
+	// (default eventstore.DefaultAppendTimeout).
+	AppendTimeout time.Duration
 	// PathwayTargets override the default milestone targets per pathway type
 	// (see pathway.LoadTargets and docs/pathway-targets.json).
 	PathwayTargets map[eventsv1.PathwayType]pathway.Targets
@@ -106,14 +113,31 @@ type Suite struct {
 // Start builds the chosen services, replays their write models and begins
 // serving. Stop it with Shutdown.
 func Start(ctx context.Context, opts Options) (*Suite, error) {
+	s := &Suite{serveErr: make(chan error, 1), listener: opts.Listener}
+	ok := false
+	defer func() {
+		if !ok && s.listener != nil {
+			s.listener.Close()
+		}
+	}()
 	if err := opts.defaults(); err != nil {
 		return nil, err
+	}
+	// Listen before opening the store, so that a port clash touches nothing;
+	// the services reach each other (and the consent service's access
+	// checks) over gRPC, so they need the address too.
+	if s.listener == nil {
+		l, err := net.Listen("tcp", opts.GRPCAddr)
+		if err != nil {
+			return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
+		}
+		s.listener = l
 	}
 	js, err := jetstream.New(opts.NATS)
 	if err != nil {
 		return nil, fmt.Errorf("suite: jetstream: %w", err)
 	}
-	storeCfg := eventstore.Config{Replicas: opts.Replicas}
+	storeCfg := eventstore.Config{Replicas: opts.Replicas, AppendTimeout: opts.AppendTimeout}
 	if opts.Telemetry != nil {
 		storeCfg.Tracer = opts.Telemetry.Tracer("stafett/eventstore")
 		storeCfg.Propagator = opts.Telemetry
@@ -131,19 +155,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Suite{Store: store, Audit: auditLog, serveErr: make(chan error, 1)}
-	// Listen before building the services: they reach each other (and the
-	// consent service's access checks) over gRPC, so they need the address.
-	s.listener, err = net.Listen("tcp", opts.GRPCAddr)
-	if err != nil {
-		return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			s.listener.Close()
-		}
-	}()
+	s.Store, s.Audit = store, auditLog
 	consentAddr := opts.ConsentAddr
 	if consentAddr == "" {
 		consentAddr = s.listener.Addr().String()

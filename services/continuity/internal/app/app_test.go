@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/access"
@@ -24,7 +23,7 @@ import (
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	"github.com/stafett/stafett/pkg/idgen"
-	"github.com/stafett/stafett/pkg/ids"
+	"github.com/stafett/stafett/pkg/testkit"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 	"github.com/stafett/stafett/services/continuity/internal/app"
@@ -94,35 +93,21 @@ type env struct {
 	store   *eventstore.Store
 	audit   *audit.Log
 	checker *consents
+	access  *accesstest.Checker
 	consent *consentCommands
 	patient string
 }
 
 func start(t *testing.T) *env {
 	t.Helper()
-	store, nc := eventstoretest.Open(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := audit.Open(t.Context(), js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pseudonyms, err := ids.NewPseudonymizer([]byte("a test key that is at least 32 bytes long"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nid, err := ids.ParseNationalID("31129998949")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, log, _ := eventstoretest.OpenWithAudit(t)
 	clk := clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
-	e := &env{store: store, audit: log, checker: &consents{byProfessional: map[string]string{}}, consent: &consentCommands{}, patient: pseudonyms.PatientID(nid)}
+	e := &env{store: store, audit: log, checker: &consents{byProfessional: map[string]string{}}, consent: &consentCommands{}, patient: testkit.PatientID(t, "31129998949")}
+	e.access = accesstest.NewChecker(e.checker.rule)
 	image := decider.NewImage(app.Model(), nil)
 	e.app = app.New(app.Deps{
 		Store: store, Image: image, Clock: clk, IDs: idgen.NewULIDs(),
-		Guard: access.NewGuard(accesstest.NewChecker(e.checker.rule), log, clk), Consent: e.consent,
+		Guard: access.NewGuard(e.access, log, clk), Consent: e.consent,
 	})
 	feed, err := image.Run(t.Context(), store)
 	if err != nil {
@@ -303,5 +288,45 @@ func TestWantingContactAfterCareEndsRecordsThePermissionInTheConsentService(t *t
 	}
 	if len(e.consent.permitted) != 1 || e.consent.permitted[0] != therapistHPR {
 		t.Fatalf("permitted = %v", e.consent.permitted)
+	}
+}
+
+func TestDeniedCostsWhatAbsentCosts(t *testing.T) {
+	e := start(t)
+	rel := e.startRelationship(t, "s1", therapistHPR, continuityv1.Role_ROLE_THERAPIST)
+	planID, err := e.app.CreatePlan(t.Context(), app.CreatePlan{Caller: e.self(), RequestID: "p1", PatientID: e.patient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := access.Actor{ProfessionalID: strangerHPR, OrgNumber: "923456783", Role: authn.RoleClinician}
+	const unknown = "01JNOSUCHIDNOSUCHIDNOSUCHID"
+	for _, tc := range []struct {
+		name string
+		run  func(id string) error
+		id   string
+	}{
+		{"RecordContact by relationship id", func(id string) error {
+			return e.app.RecordContact(t.Context(), app.RecordContact{Caller: stranger, RequestID: "c-" + id, RelationshipID: id, Kind: continuityv1.ContactKind_CONTACT_KIND_PHONE})
+		}, rel},
+		{"GetIndividualPlan", func(id string) error { _, _, err := e.app.GetPlan(t.Context(), stranger, id); return err }, planID},
+		{"SetPlanGoal", func(id string) error {
+			_, err := e.app.SetGoal(t.Context(), app.SetGoal{Caller: stranger, RequestID: "g-" + id, PlanID: id, Text: "x"})
+			return err
+		}, planID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			measure := func(id string) (int, error) {
+				calls0, _ := e.access.Counts()
+				err := tc.run(id)
+				calls, _ := e.access.Counts()
+				return calls - calls0, err
+			}
+			absentCalls, absentErr := measure(unknown)
+			deniedCalls, deniedErr := measure(tc.id)
+			testkit.ExpectErr(t, absentErr, testkit.NotFound)
+			if absentErr.Error() != deniedErr.Error() || absentCalls != deniedCalls || absentCalls == 0 {
+				t.Fatalf("absent: %v after %d checks; denied: %v after %d checks", absentErr, absentCalls, deniedErr, deniedCalls)
+			}
+		})
 	}
 }

@@ -1,10 +1,3 @@
-// Package domain holds the relationship-continuity rules (DESIGN §6.4) as
-// pure functions: decide(state, command) returns events or an error,
-// Evolve(state, event, commit) returns the next state. There is one aggregate
-// per patient holding relationships, handoffs, the individual plan and the
-// patient's continuity preferences, so "was that the patient's last named
-// person?" is decided in the same commit as the ending that causes it. Time
-// and ids are passed in; nothing here does I/O.
 package domain
 
 import (

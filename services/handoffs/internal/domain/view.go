@@ -1,7 +1,3 @@
-// Package domain folds every context's events into the handoff views: one
-// compact state per patient (journey, relationships, handoffs, referrals,
-// pathways), from which the journey, continuity, graph and lists are
-// computed on demand. It is pure: no gRPC, NATS or clock; callers pass "now".
 package domain
 
 import (

@@ -34,6 +34,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	replicasFlag := fs.String("replicas", envDefault("stream-replicas", "3"), "event stream replicas")
 	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
+	appendTimeoutFlag := fs.String("append-timeout", envDefault("append-timeout", defaultAppendTimeout), "how long a command waits for the stream to acknowledge its append before answering UNAVAILABLE")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,6 +50,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	replicas, err := strconv.Atoi(*replicasFlag)
 	if err != nil || replicas < 1 {
 		return fmt.Errorf("--replicas must be a positive number")
+	}
+	appendTimeout, err := parseAppendTimeout(*appendTimeoutFlag)
+	if err != nil {
+		return err
 	}
 	if *keyFile == "" {
 		return errors.New("--pseudonym-key-file (STAFETT_PSEUDONYM_KEY_FILE) is required")
@@ -75,6 +80,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		verifier = authn.Any(signer.ServiceVerifier(time.Now), authn.NewJWKSVerifier(*jwksURL, *issuer, *audience, nil, time.Now))
 	}
 
+	listener, err := listenGRPC(*grpcAddr)
+	if err != nil {
+		return err
+	}
+	defer listener.Close()
 	nc, err := nats.Connect(*natsURL, nats.Name("stafett-serve"), nats.MaxReconnects(-1))
 	if err != nil {
 		return fmt.Errorf("connect to NATS: %w", err)
@@ -87,8 +97,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer shutdownTelemetry(tel, logger)
 
 	s, err := suite.Start(ctx, suite.Options{
-		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, ConsentAddr: *consentAddr,
-		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas,
+		NATS: nc, Services: strings.Split(*services, ","), Listener: listener, ConsentAddr: *consentAddr,
+		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas, AppendTimeout: appendTimeout,
 		Logger: logger, Telemetry: tel, PathwayTargets: targets,
 	})
 	if err != nil {
