@@ -11,7 +11,6 @@ import (
 	"time"
 	_ "time/tzdata"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -19,13 +18,12 @@ import (
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/access/accesstest"
 	"github.com/stafett/stafett/pkg/audit"
-	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	"github.com/stafett/stafett/pkg/idgen"
-	"github.com/stafett/stafett/pkg/ids"
+	"github.com/stafett/stafett/pkg/testkit"
 	"github.com/stafett/stafett/pkg/workdays"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
@@ -67,7 +65,6 @@ func (l *legal) LegalStatus(context.Context, string) (domain.LegalFacts, error) 
 
 type env struct {
 	t       *testing.T
-	js      jetstream.JetStream
 	store   *eventstore.Store
 	audit   *audit.Log
 	log     *accesstest.Log
@@ -82,36 +79,16 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	store, nc := eventstoretest.Open(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := audit.Open(t.Context(), js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pseudonyms, err := ids.NewPseudonymizer([]byte("a test key that is at least 32 bytes long"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nid, err := ids.ParseNationalID("31129998949")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, log, _ := eventstoretest.OpenWithAudit(t)
 	e := &env{
-		t: t, js: js, store: store, audit: log, log: accesstest.NewLog(log),
+		t: t, store: store, audit: log, log: accesstest.NewLog(log),
 		// Tuesday 3 March 2026, 10:00 in Oslo.
-		clock:   clock.NewFake(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)),
-		checker: accesstest.NewChecker(careTeam),
-		legal:   &legal{facts: domain.LegalFacts{MedicationCapacity: true}},
-		patient: pseudonyms.PatientID(nid),
+		clock:        clock.NewFake(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)),
+		checker:      accesstest.NewChecker(careTeam),
+		legal:        &legal{facts: domain.LegalFacts{MedicationCapacity: true}},
+		patient:      testkit.PatientID(t, "31129998949"),
+		otherPatient: testkit.PatientID(t, "01019000083"),
 	}
-	other, err := ids.ParseNationalID("01019000083")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.otherPatient = pseudonyms.PatientID(other)
 	e.app = e.start()
 	return e
 }
@@ -120,14 +97,10 @@ func newEnv(t *testing.T) *env {
 // stream, as a restarted process would.
 func (e *env) start() *app.App {
 	e.t.Helper()
-	zone, err := civil.LoadOslo()
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	image := decider.NewImage(app.Model(), nil)
 	a := app.New(app.Deps{
 		Store: e.store, Image: image, Clock: e.clock, IDs: idgen.NewULIDs(),
-		Policy: domain.Policy{Calendar: workdays.Norway(), Zone: zone, PostponementFlagWorkdays: 7},
+		Policy: domain.Policy{Calendar: workdays.Norway(), Zone: testkit.Oslo(e.t), PostponementFlagWorkdays: 7},
 		Guard:  access.NewGuard(e.checker, e.log, e.clock),
 		Legal:  e.legal,
 	})
