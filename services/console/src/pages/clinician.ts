@@ -117,14 +117,16 @@ async function showPatient(ctx: Ctx, pid: string, area: HTMLElement, signal: Abo
   void loadTeam(ctx, pid, team, signal);
   void loadConsents(ctx, pid, consents, signal);
 
-  const entries = new Map<bigint, JourneyEntry>();
+  // The watch sends each commit's entries once: first the journey so far,
+  // then what is new. One commit may hold several entries (one sequence).
+  const entries: JourneyEntry[] = [];
   let first = true;
   try {
     for await (const msg of ctx.api.handoffs.watchPatientJourney({ patientId: pid }, { signal })) {
-      const fresh = msg.entries.filter((e) => !entries.has(e.sequence));
-      for (const e of fresh) entries.set(e.sequence, e);
-      renderTimeline(ctx, timeline, [...entries.values()], first ? new Set() : new Set(fresh.map((e) => e.sequence)));
-      renderObjections(ctx, objections, [...entries.values()]);
+      const fresh = msg.entries;
+      entries.push(...fresh);
+      renderTimeline(ctx, timeline, entries, first ? new Set() : new Set(fresh.map((e) => e.sequence)));
+      renderObjections(ctx, objections, entries);
       if (first) {
         status.textContent = tr.t("journey.live");
         status.dataset.live = "open";
