@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -64,12 +65,28 @@ type Options struct {
 	Now func() time.Time
 }
 
-// asset is one file of the built app, with its gzip form when that is smaller.
+// asset is one file of the built app. Its gzip form is made on the first
+// request that accepts it, and kept when it is smaller.
 type asset struct {
-	body, gz    []byte
-	contentType string
-	etag        string
-	immutable   bool
+	body         []byte
+	contentType  string
+	etag         string
+	immutable    bool
+	compressible bool
+	gzipOnce     sync.Once
+	gz           []byte
+}
+
+func (a *asset) gzipped() []byte {
+	if !a.compressible {
+		return nil
+	}
+	a.gzipOnce.Do(func() {
+		if gz := gzipped(a.body); len(gz) < len(a.body) {
+			a.gz = gz
+		}
+	})
+	return a.gz
 }
 
 // Handler serves the console under Prefix.
@@ -182,9 +199,11 @@ func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
 		hdr.Set("Cache-Control", "no-cache")
 	}
 	body, etag := a.body, a.etag
-	if a.gz != nil && acceptsGzip(r) {
-		hdr.Set("Content-Encoding", "gzip")
-		body, etag = a.gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
+	if acceptsGzip(r) {
+		if gz := a.gzipped(); gz != nil {
+			hdr.Set("Content-Encoding", "gzip")
+			body, etag = gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
+		}
 	}
 	hdr.Set("ETag", etag)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
@@ -306,13 +325,8 @@ func loadAssets() (map[string]*asset, error) {
 			ct = "application/octet-stream"
 		}
 		sum := sha256.Sum256(body)
-		a := &asset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, immutable: strings.HasPrefix(p, "assets/")}
-		if compressible[ext] {
-			if gz := gzipped(body); len(gz) < len(body) {
-				a.gz = gz
-			}
-		}
-		assets[p] = a
+		assets[p] = &asset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
+			immutable: strings.HasPrefix(p, "assets/"), compressible: compressible[ext]}
 		return nil
 	})
 	if err != nil {
@@ -321,7 +335,7 @@ func loadAssets() (map[string]*asset, error) {
 	return assets, nil
 }
 
-// gzipped compresses once at start: the assets never change while the
+// gzipped compresses an asset once: the assets never change while the
 // process runs.
 func gzipped(b []byte) []byte {
 	var buf bytes.Buffer

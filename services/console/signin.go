@@ -69,7 +69,7 @@ func newSignInPage(s *SignIn, now func() time.Time) (*signInPage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("console: sign-in template: %w", err)
 	}
-	css := &asset{body: signInCSS, gz: gzipped(signInCSS), contentType: contentTypes[".css"], etag: `"signin"`}
+	css := &asset{body: signInCSS, contentType: contentTypes[".css"], etag: `"signin"`, compressible: true}
 	return &signInPage{signIn: s, now: now, tmpl: tmpl, messages: messages, css: css}, nil
 }
 

@@ -265,6 +265,31 @@ describe("accessibility and policy", () => {
     });
   }
 
+  test("the axe harness reports violations where there are some", async () => {
+    // A check that could never fail would prove nothing: a page with an
+    // unlabelled field and an image without alt text must fail it.
+    const page = await browser.context.newPage();
+    await page.setContent('<html lang="nb"><head><title>x</title></head><body><main><img src="data:,"><input type="text"></main></body></html>');
+    const ids = failing(await axe(page)).map((v) => v.id);
+    expect(ids).toContain("image-alt");
+    expect(ids).toContain("label");
+    await page.close();
+  });
+
+  test("an inline script is refused on a console page, and the refusal is seen", async () => {
+    const own = await launch();
+    const page = await own.context.newPage();
+    await page.goto(`${stafett().httpUrl}/console/signin`);
+    await page.evaluate(() => {
+      const el = document.createElement("script");
+      el.textContent = "window.inlineRan = true";
+      document.body.append(el);
+    });
+    expect(await page.evaluate(() => (window as unknown as { inlineRan?: boolean }).inlineRan)).toBeUndefined();
+    await expect.poll(() => own.cspViolations.length).toBeGreaterThan(0);
+    await own.close();
+  });
+
   test("every page is served with a policy that allows no inline script, and breaks none of it", async () => {
     const page = await browser.context.newPage();
     const res = await page.goto(`${stafett().httpUrl}/console/ops`);
