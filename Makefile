@@ -41,11 +41,16 @@ test-browser: $(CONSOLE_DEPS) build
 build:
 	go build -trimpath -o $(BIN)/stafett ./services/suite/cmd/stafett
 
-## generate: regenerate Go and TypeScript code from the .proto sources and
-## rebuild the console's assets (npm ci, buf generate, vite build)
+# DESCRIPTOR_SET: every .proto with imports and comments, served by reflection
+DESCRIPTOR_SET := proto/descriptorset/stafett.binpb
+
+## generate: regenerate Go code, the descriptor set and the console's TypeScript
+## clients from the .proto sources, and rebuild the console's assets
+## (npm ci, buf generate, vite build)
 generate: tools $(CONSOLE_DEPS)
 	find proto -name '*.pb.go' -delete
 	buf generate
+	buf build --as-file-descriptor-set -o $(DESCRIPTOR_SET)
 	rm -rf $(CONSOLE)/src/gen
 	buf generate --template buf.gen.console.yaml
 	cd $(CONSOLE) && npx tsc --noEmit && npx vite build --logLevel warn
@@ -64,7 +69,10 @@ check-generated: tools
 	  || { echo "generated files differ from proto sources: run make generate"; exit 1; }; \
 	for f in $$(cd "$$tmp/proto" && find . -name '*.pb.go'); do \
 	  cmp -s "$$tmp/proto/$$f" "proto/$$f" || { echo "stale generated code: proto/$$f (run make generate)"; exit 1; }; \
-	done; echo "generated code is fresh"
+	done; \
+	buf build --as-file-descriptor-set -o "$$tmp/set.binpb"; \
+	cmp -s "$$tmp/set.binpb" $(DESCRIPTOR_SET) || { echo "stale descriptor set: $(DESCRIPTOR_SET) (run make generate)"; exit 1; }; \
+	echo "generated code is fresh"
 	@$(MAKE) --no-print-directory check-console
 
 ## check-console: fail when the console's generated clients or built assets
@@ -88,7 +96,7 @@ lint: tools
 	  buf breaking --against '.git#branch=main'; echo "buf breaking: clean against main"; \
 	else echo "buf breaking: main has no protos yet"; fi
 
-## bench: ReceiveReferral through gRPC against raw JetStream in the same run
+## bench: ReceiveReferral through gRPC against raw JetStream, and native gRPC against Connect through the transcoder, each in the same run
 bench:
 	go test -run '^$$' -bench . -benchtime 3s -count 1 ./services/suite/
 

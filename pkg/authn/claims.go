@@ -123,7 +123,7 @@ func principalFromClaims(c *tokenClaims) (Principal, error) {
 			return Principal{}, claimError("service token has no service claim")
 		}
 		p.Service = c.Service
-	case c.Role.personnel():
+	case c.Role.Personnel():
 		if c.OrgParent == "" && c.OrgChild == "" {
 			return Principal{}, claimError("personnel token has no organisation number")
 		}

@@ -3,6 +3,8 @@ package authn
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"maps"
 	"strings"
 
@@ -10,6 +12,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Policy maps a full gRPC method name ("/stafett.referral.v1.ReferralService/GetReferral")
@@ -45,62 +49,136 @@ func isPublic(method string) bool {
 
 // UnaryServerInterceptor authenticates every unary call except health and
 // reflection, checks the scope p requires, and puts the Principal in the
-// handler's context.
-func UnaryServerInterceptor(v Verifier, p Policy) grpc.UnaryServerInterceptor {
+// handler's context. Each refused token is logged to logger with the reason
+// (see errors.go), never the token; nil logs nothing.
+func UnaryServerInterceptor(v Verifier, p Policy, logger *slog.Logger) grpc.UnaryServerInterceptor {
+	g := newGate(v, p, logger)
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		if isPublic(info.FullMethod) {
 			return handler(ctx, req)
 		}
-		ctx, err := authorize(ctx, v, p, info.FullMethod)
+		principal, err := g.authorize(ctx, info.FullMethod)
 		if err != nil {
 			return nil, err
 		}
-		return handler(ctx, req)
+		if err := g.admit(ctx, info.FullMethod, principal, req); err != nil {
+			return nil, err
+		}
+		return handler(NewContext(ctx, principal), req)
 	}
 }
 
 // StreamServerInterceptor is UnaryServerInterceptor for streaming calls.
-func StreamServerInterceptor(v Verifier, p Policy) grpc.StreamServerInterceptor {
+func StreamServerInterceptor(v Verifier, p Policy, logger *slog.Logger) grpc.StreamServerInterceptor {
+	g := newGate(v, p, logger)
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		if isPublic(info.FullMethod) {
 			return handler(srv, ss)
 		}
-		ctx, err := authorize(ss.Context(), v, p, info.FullMethod)
+		principal, err := g.authorize(ss.Context(), info.FullMethod)
 		if err != nil {
 			return err
 		}
-		return handler(srv, &principalStream{ServerStream: ss, ctx: ctx})
+		return handler(srv, &principalStream{ServerStream: ss, ctx: NewContext(ss.Context(), principal), gate: g, method: info.FullMethod, principal: principal})
 	}
 }
 
-// principalStream swaps in the context carrying the Principal; ServerStream
-// has no other way to hand a new context to the handler.
+// principalStream swaps in the context carrying the Principal, since
+// ServerStream has no other way to hand a new context to the handler, and
+// admits each message the client sends as the unary path admits its request.
 type principalStream struct {
 	grpc.ServerStream
-	ctx context.Context
+	ctx       context.Context
+	gate      gate
+	method    string
+	principal Principal
 }
 
 func (s *principalStream) Context() context.Context { return s.ctx }
 
+func (s *principalStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	return s.gate.admit(s.ctx, s.method, s.principal, m)
+}
+
+// gate is what both interceptors share.
+type gate struct {
+	verifier Verifier
+	policy   Policy
+	logger   *slog.Logger
+}
+
+func newGate(v Verifier, p Policy, logger *slog.Logger) gate {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return gate{verifier: v, policy: p, logger: logger}
+}
+
 // authorize authenticates before looking at the policy, so an unauthenticated
 // caller learns nothing about which methods exist or what they require.
-func authorize(ctx context.Context, v Verifier, p Policy, method string) (context.Context, error) {
-	raw, ok := bearerToken(ctx)
-	if !ok {
-		return nil, unauthenticatedStatus()
-	}
-	principal, err := v.Verify(ctx, raw)
+func (g gate) authorize(ctx context.Context, method string) (Principal, error) {
+	raw, err := bearerToken(ctx)
 	if err != nil {
-		return nil, verifyStatus(ctx, err)
+		return Principal{}, g.refuse(ctx, method, err)
 	}
-	scope, ok := p[method]
+	principal, err := g.verifier.Verify(ctx, raw)
+	if err == nil && principal.Role == RoleService && !principal.IsService() {
+		// A Verifier from outside this package vouched for a service.
+		err = ErrUntrustedServiceRole
+	}
+	if err != nil {
+		return Principal{}, g.refuse(ctx, method, err)
+	}
+	scope, ok := g.policy[method]
 	if !ok || scope == "" {
-		return nil, status.Error(codes.PermissionDenied, "method has no access policy")
+		return Principal{}, status.Error(codes.PermissionDenied, "method has no access policy")
 	}
 	if !principal.HasScope(scope) {
-		return nil, status.Errorf(codes.PermissionDenied, "requires scope %q", scope)
+		return Principal{}, status.Errorf(codes.PermissionDenied, "requires scope %q", scope)
 	}
-	return NewContext(ctx, principal), nil
+	return principal, nil
+}
+
+// admit refuses a request that names an end user to act for (on_behalf_of)
+// unless the caller is the suite's own service. The handlers honour the
+// field only for services anyway; refusing it here, for every RPC that has
+// it, means no handler can forget to, and a caller trying it learns nothing.
+func (g gate) admit(ctx context.Context, method string, p Principal, msg any) error {
+	if p.IsService() || !namesOnBehalfOf(msg) {
+		return nil
+	}
+	return g.refuse(ctx, method, ErrOnBehalfOfNotService)
+}
+
+// onBehalfOfField is the request field through which a service names the end
+// user it records a choice for (stafett.consent.v1).
+const onBehalfOfField protoreflect.Name = "on_behalf_of"
+
+func namesOnBehalfOf(msg any) bool {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return false
+	}
+	r := m.ProtoReflect()
+	fd := r.Descriptor().Fields().ByName(onBehalfOfField)
+	return fd != nil && r.Has(fd)
+}
+
+// refuse logs why a call was refused and returns the status the caller gets.
+// The log says why; the caller is told only that it needs a new token.
+func (g gate) refuse(ctx context.Context, method string, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return status.FromContextError(ctx.Err()).Err()
+	case errors.Is(err, ErrKeysUnavailable):
+		g.logger.WarnContext(ctx, "cannot verify tokens", "method", method, "error", err)
+		return status.Error(codes.Unavailable, "cannot verify tokens right now")
+	}
+	g.logger.InfoContext(ctx, "token refused", "method", method, "reason", err.Error())
+	return unauthenticatedStatus()
 }
 
 // unauthenticatedStatus says the same for a missing, malformed, expired or
@@ -110,31 +188,24 @@ func unauthenticatedStatus() error {
 	return status.Error(codes.Unauthenticated, "missing or invalid bearer token")
 }
 
-func verifyStatus(ctx context.Context, err error) error {
-	switch {
-	case ctx.Err() != nil:
-		return status.FromContextError(ctx.Err()).Err()
-	case errors.Is(err, ErrKeysUnavailable):
-		return status.Error(codes.Unavailable, "cannot verify tokens right now")
-	}
-	return unauthenticatedStatus()
-}
-
 // bearerToken reads the single authorization header. More than one is
 // refused: which one a proxy or a service honours would be a guess.
-func bearerToken(ctx context.Context) (string, bool) {
-	md, ok := metadata.FromIncomingContext(ctx)
-	if !ok {
-		return "", false
-	}
+func bearerToken(ctx context.Context) (string, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
 	vals := md.Get("authorization")
-	if len(vals) != 1 {
-		return "", false
+	switch {
+	case len(vals) == 0:
+		return "", ErrMissingToken
+	case len(vals) > 1:
+		return "", fmt.Errorf("%w: more than one authorization header", ErrMalformedToken)
 	}
 	scheme, token, ok := strings.Cut(vals[0], " ")
 	if !ok || !strings.EqualFold(scheme, "bearer") {
-		return "", false
+		return "", fmt.Errorf("%w: authorization is not a bearer token", ErrMalformedToken)
 	}
 	token = strings.TrimSpace(token)
-	return token, token != ""
+	if token == "" {
+		return "", ErrMissingToken
+	}
+	return token, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -61,16 +62,31 @@ func testPolicy() Policy {
 // (dialled with opts) to it.
 func startServer(t *testing.T, v Verifier, opts ...grpc.DialOption) *grpc.ClientConn {
 	t.Helper()
+	return startLoggingServer(t, v, nil, opts...)
+}
+
+// startLoggingServer is startServer with the interceptors logging to logger.
+func startLoggingServer(t *testing.T, v Verifier, logger *slog.Logger, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
+	return startGatedServer(t, v, logger, testPolicy(), func(srv *grpc.Server) {
+		healthpb.RegisterHealthServer(srv, health.NewServer())
+		testpb.RegisterTestServiceServer(srv, echoService{})
+	}, opts...)
+}
+
+// startGatedServer runs a real gRPC server on a loopback port with the
+// interceptors enforcing policy and the services register adds.
+func startGatedServer(t *testing.T, v Verifier, logger *slog.Logger, policy Policy, register func(*grpc.Server), opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(UnaryServerInterceptor(v, testPolicy())),
-		grpc.ChainStreamInterceptor(StreamServerInterceptor(v, testPolicy())),
+		grpc.ChainUnaryInterceptor(UnaryServerInterceptor(v, policy, logger)),
+		grpc.ChainStreamInterceptor(StreamServerInterceptor(v, policy, logger)),
 	)
-	healthpb.RegisterHealthServer(srv, health.NewServer())
-	testpb.RegisterTestServiceServer(srv, echoService{})
+	register(srv)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
 	t.Cleanup(func() {
@@ -328,6 +344,6 @@ func TestPolicyEntryWithEmptyScopeIsDenied(t *testing.T) {
 	s := newTestSigner(t)
 	tok := mint(t, s, clinicianSpec(), clk.Now())
 	ctx := metadata.NewIncomingContext(t.Context(), metadata.Pairs("authorization", "Bearer "+tok))
-	_, err := authorize(ctx, s.Verifier(clk.Now), Policy{"/x.X/Y": ""}, "/x.X/Y")
+	_, err := newGate(s.Verifier(clk.Now), Policy{"/x.X/Y": ""}, nil).authorize(ctx, "/x.X/Y")
 	wantCode(t, err, codes.PermissionDenied)
 }

@@ -83,9 +83,15 @@ func serviceSpec() TokenSpec {
 	}
 }
 
+// mint signs spec as the suite does: a service identity with the service key
+// (ServiceCredentials), anyone else with the dev user key (Mint).
 func mint(t *testing.T, s *Signer, spec TokenSpec, now time.Time) string {
 	t.Helper()
-	tok, err := s.Mint(spec, now, time.Hour)
+	sign := s.Mint
+	if spec.Role == RoleService {
+		sign = s.mintService
+	}
+	tok, err := sign(spec, now, time.Hour)
 	if err != nil {
 		t.Fatalf("Mint: %v", err)
 	}

@@ -101,7 +101,7 @@ func (v *JWKSVerifier) refresh(ctx context.Context, kid string) (verificationKey
 		case !v.haveKeys():
 			return verificationKey{}, fmt.Errorf("%w: fetch failed recently, retrying later", ErrKeysUnavailable)
 		}
-		return verificationKey{}, errUnknownKeyID
+		return verificationKey{}, ErrUnknownKey
 	}
 
 	v.attempted, v.lastAttempt = true, now
@@ -121,7 +121,7 @@ func (v *JWKSVerifier) refresh(ctx context.Context, kid string) (verificationKey
 	if k, ok := keys[kid]; ok {
 		return k, nil
 	}
-	return verificationKey{}, errUnknownKeyID
+	return verificationKey{}, ErrUnknownKey
 }
 
 func (v *JWKSVerifier) haveKeys() bool {

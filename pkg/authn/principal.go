@@ -3,9 +3,10 @@
 // use. Tokens are shaped like HelseID's so production can switch to HelseID (or
 // any issuer publishing a JWKS) without code changes: only the Verifier differs.
 //
-// Nothing in this package logs, and no error it returns contains token
-// contents or a national identity number: whether a person is a patient at all
-// is confidential, and errors end up in logs and traces.
+// The interceptors log why they refused a token (see errors.go), and nothing
+// this package logs or returns contains token contents or a national identity
+// number: whether a person is a patient at all is confidential, and errors end
+// up in logs and traces.
 package authn
 
 import (
@@ -15,44 +16,24 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/stafett/stafett/pkg/access"
 )
 
-// Role is what a caller acts as. Roles only add the two blanket restrictions of
-// the design (ops sees aggregates only, a patient sees only their own data);
-// scopes and the consent service decide everything else.
-type Role string
+// Role is what a caller acts as; the type lives with the suite's one actor
+// type (pkg/access), which the pure domain code decides on.
+type Role = access.Role
 
 // The roles of DESIGN.md §5, plus RoleService for the suite's own services.
 const (
-	RoleClinician   Role = "clinician"
-	RoleAssessor    Role = "assessor"
-	RoleCoordinator Role = "coordinator"
-	RoleIntegration Role = "integration"
-	RoleOps         Role = "ops"
-	RolePatient     Role = "patient"
-	RoleService     Role = "service"
+	RoleClinician   = access.RoleClinician
+	RoleAssessor    = access.RoleAssessor
+	RoleCoordinator = access.RoleCoordinator
+	RoleIntegration = access.RoleIntegration
+	RoleOps         = access.RoleOps
+	RolePatient     = access.RolePatient
+	RoleService     = access.RoleService
 )
-
-// Valid reports whether r is one of the known roles. Unknown roles are
-// rejected rather than treated as "no role" so that a typo in an issuer's
-// configuration fails loudly instead of granting a half-defined identity.
-func (r Role) Valid() bool {
-	switch r {
-	case RoleClinician, RoleAssessor, RoleCoordinator, RoleIntegration, RoleOps, RolePatient, RoleService:
-		return true
-	}
-	return false
-}
-
-// personnel reports whether r is a role held by people working for an
-// organisation; those tokens must say which organisation.
-func (r Role) personnel() bool {
-	switch r {
-	case RoleClinician, RoleAssessor, RoleCoordinator, RoleIntegration, RoleOps:
-		return true
-	}
-	return false
-}
 
 // Principal is the authenticated caller of one request.
 //
@@ -80,13 +61,19 @@ type Principal struct {
 	Service string
 	// ExpiresAt is when the token stops being valid.
 	ExpiresAt time.Time
+	// suiteService is set only by this package, when the token was signed
+	// with the suite's own service key. No other code can set it, so no
+	// Verifier written elsewhere can produce a service identity.
+	suiteService bool
 }
 
 // HasScope reports whether the token granted scope s.
 func (p Principal) HasScope(s string) bool { return s != "" && slices.Contains(p.Scopes, s) }
 
-// IsService reports whether the caller is one of the suite's own services.
-func (p Principal) IsService() bool { return p.Role == RoleService }
+// IsService reports whether the caller is one of the suite's own services:
+// the service role on a token signed with the suite's service key. The role
+// alone is not enough.
+func (p Principal) IsService() bool { return p.Role == RoleService && p.suiteService }
 
 // IsPatient reports whether the caller is a patient acting for themselves.
 func (p Principal) IsPatient() bool { return p.Role == RolePatient }

@@ -19,9 +19,10 @@ const (
 )
 
 // ServiceCredentials returns per-RPC credentials that authenticate a client
-// connection as the named service (role service) with the given scopes. The
-// token is minted on first use and reused until a minute before it expires.
-// Use it with grpc.WithPerRPCCredentials.
+// connection as the named service (role service) with the given scopes,
+// signed with the signer's service key: the only way to mint a service
+// identity. The token is minted on first use and reused until a minute before
+// it expires. Use it with grpc.WithPerRPCCredentials.
 func ServiceCredentials(s *Signer, service string, scopes []string, now func() time.Time) credentials.PerRPCCredentials {
 	if now == nil {
 		now = time.Now
@@ -53,7 +54,7 @@ func (c *serviceCredentials) GetRequestMetadata(_ context.Context, _ ...string) 
 	defer c.mu.Unlock()
 	now := c.now()
 	if c.token == "" || !now.Before(c.renewAt) {
-		tok, err := c.signer.Mint(c.spec, now, serviceTokenTTL)
+		tok, err := c.signer.mintService(c.spec, now, serviceTokenTTL)
 		if err != nil {
 			return nil, err
 		}

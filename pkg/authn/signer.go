@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto"
 	"crypto/ed25519"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -27,12 +29,34 @@ const SigningKeyFile = "token-signing-key.pem"
 
 const pemTypePKCS8 = "PRIVATE KEY"
 
-// Signer signs the suite's own tokens: dev users' tokens from `stafett token`
-// and service identities. Production user tokens come from HelseID instead.
+// Signer signs the suite's own tokens with two keys, one per purpose, so a
+// verifier can tell by the key that checked the signature (never by a claim)
+// what a token may be:
+//
+//   - the service key, the key in the key file, signs the identities the
+//     suite's processes use to call each other (ServiceCredentials). Only
+//     its tokens may claim the service role, and it signs nothing else.
+//   - the dev user key, derived from the service key, signs the tokens
+//     `stafett dev` users get from `stafett token` (Mint). It may sign any
+//     role but the service one. Production user tokens come from HelseID.
+//
+// Deriving the second key keeps one key file per data dir, so the deployed
+// secret stays what it was and a rolling upgrade keeps trusting the service
+// tokens of the processes not yet upgraded.
 type Signer struct {
+	service signingKey
+	user    signingKey
+}
+
+// signingKey is a private key and the kid its tokens carry.
+type signingKey struct {
 	key ed25519.PrivateKey
 	kid string
 }
+
+// devUserKeyInfo labels the derivation of the dev user key. Changing it
+// changes the key, and so invalidates every dev token already minted.
+const devUserKeyInfo = "stafett dev user tokens v1"
 
 // TokenSpec says what a minted token claims. Only the fields the role needs
 // are required; see the rules in principalFromClaims.
@@ -61,16 +85,35 @@ func (t TokenSpec) Format(f fmt.State, _ rune) {
 	_, _ = f.Write([]byte(p.String()))
 }
 
-// NewSigner wraps an existing key; LoadOrCreateSigner is the usual entry point.
+// NewSigner uses key as the service key and derives the dev user key from
+// it; LoadOrCreateSigner is the usual entry point.
 func NewSigner(key ed25519.PrivateKey) (*Signer, error) {
 	if len(key) != ed25519.PrivateKeySize {
 		return nil, errors.New("authn: ed25519 private key has the wrong size")
 	}
-	kid, err := keyID(key.Public())
+	service, err := newSigningKey(key)
 	if err != nil {
 		return nil, err
 	}
-	return &Signer{key: key, kid: kid}, nil
+	// HKDF makes the user key independent of the service key for anyone
+	// without the service key, and the same in every process that has it.
+	seed, err := hkdf.Key(sha256.New, key.Seed(), nil, devUserKeyInfo, ed25519.SeedSize)
+	if err != nil {
+		return nil, fmt.Errorf("authn: derive dev user key: %w", err)
+	}
+	user, err := newSigningKey(ed25519.NewKeyFromSeed(seed))
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{service: service, user: user}, nil
+}
+
+func newSigningKey(key ed25519.PrivateKey) (signingKey, error) {
+	kid, err := keyID(key.Public())
+	if err != nil {
+		return signingKey{}, err
+	}
+	return signingKey{key: key, kid: kid}, nil
 }
 
 // keyID is the RFC 7638 thumbprint of the public key, shortened: stable across
@@ -169,13 +212,27 @@ func createKeyFile(dir, path string) error {
 	return nil
 }
 
-// KeyID is the kid this signer puts in token headers.
-func (s *Signer) KeyID() string { return s.kid }
-
-// Mint signs a token for spec, valid from now for ttl, issued by DevIssuer
-// for Audience. It refuses a spec the verifiers would reject, so a bad
-// `stafett token` invocation fails there and not at the first RPC.
+// Mint signs a dev user token for spec with the dev user key, valid from now
+// for ttl, issued by DevIssuer for Audience. It refuses a spec the verifiers
+// would reject, so a bad `stafett token` invocation fails there and not at
+// the first RPC; a service identity is one of those, since only the service
+// key may sign it (see ServiceCredentials).
 func (s *Signer) Mint(spec TokenSpec, now time.Time, ttl time.Duration) (string, error) {
+	if spec.Role == RoleService {
+		return "", errors.New("authn: cannot mint: service identities are signed only with the service key, by ServiceCredentials")
+	}
+	return s.user.mint(spec, now, ttl)
+}
+
+// mintService signs a service identity with the service key.
+func (s *Signer) mintService(spec TokenSpec, now time.Time, ttl time.Duration) (string, error) {
+	if spec.Role != RoleService {
+		return "", errors.New("authn: cannot mint: the service key signs only service identities")
+	}
+	return s.service.mint(spec, now, ttl)
+}
+
+func (k signingKey) mint(spec TokenSpec, now time.Time, ttl time.Duration) (string, error) {
 	if ttl <= 0 {
 		return "", errors.New("authn: token lifetime must be positive")
 	}
@@ -200,31 +257,45 @@ func (s *Signer) Mint(spec TokenSpec, now time.Time, ttl time.Duration) (string,
 		return "", fmt.Errorf("authn: cannot mint: %w", err)
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
-	t.Header["kid"] = s.kid
-	raw, err := t.SignedString(s.key)
+	t.Header["kid"] = k.kid
+	raw, err := t.SignedString(k.key)
 	if err != nil {
 		return "", fmt.Errorf("authn: sign token: %w", err)
 	}
 	return raw, nil
 }
 
-// Verifier accepts tokens this signer minted (dev mode, and service
-// identities between the suite's own processes). now is the clock expiry is
-// checked against.
-func (s *Signer) Verifier(now func() time.Time) Verifier {
-	return &localVerifier{
-		key: verificationKey{key: s.key.Public(), alg: algEdDSA},
-		kid: s.kid,
-		now: now,
-	}
+func (k signingKey) verificationKey(service bool) verificationKey {
+	return verificationKey{key: k.key.Public(), alg: algEdDSA, service: service}
 }
 
-// JWKS returns the public key as a JWK Set document, the shape a production
-// issuer publishes, so the JWKS path can be tested (and served) as is.
+// Verifier accepts what `stafett dev` accepts: dev user tokens (Mint) and
+// service identities (ServiceCredentials), each only under its own key. now
+// is the clock expiry is checked against.
+func (s *Signer) Verifier(now func() time.Time) Verifier {
+	return &localVerifier{now: now, keys: map[string]verificationKey{
+		s.user.kid:    s.user.verificationKey(false),
+		s.service.kid: s.service.verificationKey(true),
+	}}
+}
+
+// ServiceVerifier accepts only the suite's service identities: in
+// production users come with HelseID tokens, so the suite's own key admits
+// no users.
+func (s *Signer) ServiceVerifier(now func() time.Time) Verifier {
+	return &localVerifier{now: now, keys: map[string]verificationKey{
+		s.service.kid: s.service.verificationKey(true),
+	}}
+}
+
+// JWKS returns the dev user key as a JWK Set document, the shape an external
+// issuer publishes, so the JWKS path can be tested (and served) as is. The
+// service key is never in it: a key fetched from a URL is an issuer's, and
+// an issuer's tokens are never service identities.
 func (s *Signer) JWKS() ([]byte, error) {
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
-		Key:       s.key.Public(),
-		KeyID:     s.kid,
+		Key:       s.user.key.Public(),
+		KeyID:     s.user.kid,
 		Algorithm: algEdDSA,
 		Use:       "sig",
 	}}}
@@ -236,16 +307,16 @@ func (s *Signer) JWKS() ([]byte, error) {
 }
 
 type localVerifier struct {
-	key verificationKey
-	kid string
-	now func() time.Time
+	keys map[string]verificationKey
+	now  func() time.Time
 }
 
 func (v *localVerifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	return verifyToken(ctx, raw, DevIssuer, Audience, v.now, func(_ context.Context, kid string) (verificationKey, error) {
-		if kid != v.kid {
-			return verificationKey{}, errUnknownKeyID
+		k, ok := v.keys[kid]
+		if !ok {
+			return verificationKey{}, ErrUnknownKey
 		}
-		return v.key, nil
+		return k, nil
 	})
 }

@@ -22,7 +22,7 @@ func TestLoadOrCreateSignerTwiceInSameDirGivesSameKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.KeyID() != second.KeyID() || !first.key.Equal(second.key) {
+	if first.service.kid != second.service.kid || !first.service.key.Equal(second.service.key) || !first.user.key.Equal(second.user.key) {
 		t.Fatal("second load produced a different key")
 	}
 	// `stafett token` mints, `stafett dev` verifies.
@@ -67,7 +67,7 @@ func TestConcurrentFirstUseOfADataDirAgreesOnOneKey(t *testing.T) {
 			s, err := LoadOrCreateSigner(dir)
 			errs[i] = err
 			if err == nil {
-				kids[i] = s.KeyID()
+				kids[i] = s.service.kid
 			}
 		})
 	}
@@ -110,12 +110,14 @@ func TestSigningKeyFileThatIsNotAnEd25519KeyIsRefused(t *testing.T) {
 
 func TestKeyIDIsPrefixOfRFC7638Thumbprint(t *testing.T) {
 	s := newTestSigner(t)
-	pub := s.key.Public().(ed25519.PublicKey)
-	// RFC 7638 §3.2: required members only, lexicographic order, no spaces.
-	canonical := `{"crv":"Ed25519","kty":"OKP","x":"` + base64.RawURLEncoding.EncodeToString(pub) + `"}`
-	sum := sha256.Sum256([]byte(canonical))
-	if want := base64.RawURLEncoding.EncodeToString(sum[:])[:16]; s.KeyID() != want {
-		t.Errorf("KeyID = %s, want %s", s.KeyID(), want)
+	for name, k := range map[string]signingKey{"service": s.service, "user": s.user} {
+		pub := k.key.Public().(ed25519.PublicKey)
+		// RFC 7638 §3.2: required members only, lexicographic order, no spaces.
+		canonical := `{"crv":"Ed25519","kty":"OKP","x":"` + base64.RawURLEncoding.EncodeToString(pub) + `"}`
+		sum := sha256.Sum256([]byte(canonical))
+		if want := base64.RawURLEncoding.EncodeToString(sum[:])[:16]; k.kid != want {
+			t.Errorf("%s kid = %s, want %s", name, k.kid, want)
+		}
 	}
 }
 
@@ -135,7 +137,7 @@ func TestJWKSPublishesOnlyThePublicKey(t *testing.T) {
 		t.Fatalf("JWKS has %d keys, want 1", len(set.Keys))
 	}
 	k := set.Keys[0]
-	if k["kid"] != s.KeyID() || k["alg"] != "EdDSA" || k["kty"] != "OKP" || k["use"] != "sig" {
+	if k["kid"] != s.user.kid || k["alg"] != "EdDSA" || k["kty"] != "OKP" || k["use"] != "sig" {
 		t.Errorf("JWKS key = %v", k)
 	}
 	if _, ok := k["d"]; ok {

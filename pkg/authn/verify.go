@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -13,20 +14,36 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// ErrUnauthenticated is wrapped by every error that means "this token does not
-// identify anyone". The text after it is a reason safe to log; it never
-// quotes the token.
-var ErrUnauthenticated = errors.New("authn: unauthenticated")
-
-// ErrKeysUnavailable means the verifier could not get the issuer's keys, so it
-// cannot tell whether the token is good. It is kept apart from
-// ErrUnauthenticated so callers answer UNAVAILABLE (retry later) rather than
-// telling a client with a valid token to log in again.
-var ErrKeysUnavailable = errors.New("authn: token signing keys unavailable")
-
-// Verifier checks a raw bearer token and returns who it identifies.
+// Verifier checks a raw bearer token and returns who it identifies. Its
+// errors match ErrUnauthenticated (and one of the reasons in errors.go) or
+// ErrKeysUnavailable, and never quote the token: the interceptor logs them.
 type Verifier interface {
 	Verify(ctx context.Context, rawToken string) (Principal, error)
+}
+
+// Any accepts a token the first of vs accepts: in production the suite's own
+// service identities (Signer.ServiceVerifier) and users' HelseID tokens
+// (JWKSVerifier). When all refuse, the error is the first from a verifier
+// that knew the token's signing key, since only it can say what is wrong
+// with the token; the others only say they did not know the key.
+func Any(vs ...Verifier) Verifier { return anyVerifier(vs) }
+
+type anyVerifier []Verifier
+
+func (vs anyVerifier) Verify(ctx context.Context, raw string) (Principal, error) {
+	var unknown, known error
+	for _, v := range vs {
+		p, err := v.Verify(ctx, raw)
+		switch {
+		case err == nil:
+			return p, nil
+		case errors.Is(err, ErrUnknownKey):
+			unknown = cmp.Or(unknown, err)
+		default:
+			known = cmp.Or(known, err)
+		}
+	}
+	return Principal{}, cmp.Or(known, unknown, ErrUnknownKey)
 }
 
 // Leeway is the clock skew tolerated on exp, nbf and iat. Issuers and
@@ -50,18 +67,20 @@ const (
 // minRSABits rejects RSA keys too short to be trusted for signatures.
 const minRSABits = 2048
 
-// Reasons a token is rejected before its claims are read.
+// Reasons a token is rejected before its claims are read, more specific than
+// the ones they wrap.
 var (
-	errUnsupportedAlg = errors.New("unsupported signing algorithm")
-	errNoKeyID        = errors.New("token has no key id")
-	errUnknownKeyID   = errors.New("unknown signing key")
-	errAlgMismatch    = errors.New("signing algorithm does not match the key")
+	errNoKeyID     = fmt.Errorf("%w: token has no key id", ErrUnknownKey)
+	errAlgMismatch = fmt.Errorf("%w: signing algorithm does not match the key", ErrUnsupportedAlgorithm)
 )
 
 // verificationKey is a public key with the one algorithm it may verify.
 type verificationKey struct {
 	key crypto.PublicKey
 	alg string
+	// service marks the suite's own service key: the only key whose tokens
+	// may claim the service role, and one that signs nothing else.
+	service bool
 }
 
 // keyAlg returns the algorithm a public key verifies, or false for keys we
@@ -78,23 +97,23 @@ func keyAlg(pub crypto.PublicKey) (string, bool) {
 	return "", false
 }
 
-// keyLookup finds the key for a token's kid. Errors should be one of the
-// reasons above or wrap ErrKeysUnavailable.
+// keyLookup finds the key for a token's kid. Errors should match
+// ErrUnauthenticated or ErrKeysUnavailable.
 type keyLookup func(ctx context.Context, kid string) (verificationKey, error)
 
 // verifyToken is shared by the local and JWKS verifiers: only where keys come
 // from differs between dev and production.
 func verifyToken(ctx context.Context, raw, issuer, audience string, now func() time.Time, lookup keyLookup) (Principal, error) {
 	if raw == "" {
-		return Principal{}, unauthenticated("missing token")
+		return Principal{}, ErrMissingToken
 	}
 	if len(raw) > maxTokenBytes {
-		return Principal{}, unauthenticated("token too large")
+		return Principal{}, fmt.Errorf("%w: token too large", ErrMalformedToken)
 	}
 	// An empty issuer or audience would switch those checks off in the jwt
 	// library; refuse rather than accept tokens from anyone.
 	if issuer == "" || audience == "" {
-		return Principal{}, unauthenticated("verifier has no issuer or audience configured")
+		return Principal{}, fmt.Errorf("%w: verifier has no issuer or audience configured", ErrUnauthenticated)
 	}
 	parser := jwt.NewParser(
 		jwt.WithIssuer(issuer),
@@ -106,27 +125,32 @@ func verifyToken(ctx context.Context, raw, issuer, audience string, now func() t
 	)
 	var (
 		c         tokenClaims
+		key       verificationKey
 		lookupErr error
 	)
 	_, err := parser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
-		k, err := keyFor(ctx, t, lookup)
-		lookupErr = err
-		return k, err
+		key, lookupErr = keyFor(ctx, t, lookup)
+		return key.key, lookupErr
 	})
 	if lookupErr != nil {
-		if errors.Is(lookupErr, ErrKeysUnavailable) {
-			return Principal{}, lookupErr
-		}
-		// The other lookup errors are this package's fixed reasons.
-		return Principal{}, unauthenticated(lookupErr.Error())
+		return Principal{}, lookupErr
 	}
 	if err != nil {
-		return Principal{}, unauthenticated(jwtReason(err))
+		return Principal{}, jwtReason(err)
+	}
+	// Which key signed decides whether the service role counts, never a
+	// claim: any issuer can write any claim.
+	switch {
+	case c.Role == RoleService && !key.service:
+		return Principal{}, ErrUntrustedServiceRole
+	case key.service && c.Role != RoleService:
+		return Principal{}, ErrServiceKeyMisused
 	}
 	p, err := principalFromClaims(&c)
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 	}
+	p.suiteService = key.service
 	if c.ExpiresAt != nil {
 		p.ExpiresAt = c.ExpiresAt.Time
 	}
@@ -135,53 +159,50 @@ func verifyToken(ctx context.Context, raw, issuer, audience string, now func() t
 
 // keyFor is the jwt Keyfunc: it picks the key by kid and insists the token's
 // algorithm is the one that key is for.
-func keyFor(ctx context.Context, t *jwt.Token, lookup keyLookup) (crypto.PublicKey, error) {
+func keyFor(ctx context.Context, t *jwt.Token, lookup keyLookup) (verificationKey, error) {
 	alg := t.Method.Alg()
 	switch alg {
 	case algEdDSA, algES256, algRS256:
 	default:
-		return nil, errUnsupportedAlg
+		return verificationKey{}, ErrUnsupportedAlgorithm
 	}
 	kid, _ := t.Header["kid"].(string)
 	if kid == "" {
-		return nil, errNoKeyID
+		return verificationKey{}, errNoKeyID
 	}
 	k, err := lookup(ctx, kid)
 	if err != nil {
-		return nil, err
+		return verificationKey{}, err
 	}
 	if k.alg != alg {
-		return nil, errAlgMismatch
+		return verificationKey{}, errAlgMismatch
 	}
-	return k.key, nil
+	return k, nil
 }
 
-// jwtReason maps the jwt library's errors to fixed reasons, because the
-// library's own messages may quote parts of the token (the alg header, say).
-func jwtReason(err error) string {
+// jwtReason maps the jwt library's errors to this package's reasons, because
+// the library's own messages may quote parts of the token (the alg header,
+// say).
+func jwtReason(err error) error {
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return "malformed token"
+		return ErrMalformedToken
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		return errUnsupportedAlg.Error()
+		return ErrUnsupportedAlgorithm
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return "invalid signature"
+		return ErrBadSignature
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return "token expired"
+		return ErrExpired
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return "token not yet valid"
+		return ErrNotYetValid
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return "token issued in the future"
+		return fmt.Errorf("%w: token issued in the future", ErrNotYetValid)
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		return "wrong issuer"
+		return ErrWrongIssuer
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		return "wrong audience"
+		return ErrWrongAudience
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return "token lacks exp, iss or aud"
+		return fmt.Errorf("%w: token lacks exp, iss or aud", ErrInvalidClaims)
 	}
-	return "invalid token"
-}
-
-func unauthenticated(reason string) error {
-	return fmt.Errorf("%w: %s", ErrUnauthenticated, reason)
+	return fmt.Errorf("%w: invalid token", ErrMalformedToken)
 }

@@ -68,10 +68,11 @@ func TestMintedTokenRoundTripsForEveryKindOfCaller(t *testing.T) {
 			name: "service identity",
 			spec: serviceSpec(),
 			want: Principal{
-				Subject: "pathway",
-				Role:    RoleService,
-				Service: "pathway",
-				Scopes:  []string{"consent:read"},
+				Subject:      "pathway",
+				Role:         RoleService,
+				Service:      "pathway",
+				Scopes:       []string{"consent:read"},
+				suiteService: true,
 			},
 		},
 	}
@@ -185,7 +186,7 @@ func TestPatientTokenIgnoresOrganisationClaims(t *testing.T) {
 	c := validClaims(clk.Now())
 	c[ClaimRole] = string(RolePatient)
 	c[ClaimPID] = testPID
-	p, err := s.Verifier(clk.Now).Verify(t.Context(), signWith(t, jwt.SigningMethodEdDSA, s.key, s.kid, c))
+	p, err := s.Verifier(clk.Now).Verify(t.Context(), signWith(t, jwt.SigningMethodEdDSA, s.user.key, s.user.kid, c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func TestScopeClaimAcceptsStringOrArray(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := validClaims(clk.Now())
 			c[ClaimScope] = scope
-			p, err := v.Verify(t.Context(), signWith(t, jwt.SigningMethodEdDSA, s.key, s.kid, c))
+			p, err := v.Verify(t.Context(), signWith(t, jwt.SigningMethodEdDSA, s.user.key, s.user.kid, c))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,7 +219,7 @@ func TestScopeClaimAcceptsStringOrArray(t *testing.T) {
 	t.Run("number is rejected", func(t *testing.T) {
 		c := validClaims(clk.Now())
 		c[ClaimScope] = 42
-		_, err := v.Verify(t.Context(), signWith(t, jwt.SigningMethodEdDSA, s.key, s.kid, c))
+		_, err := v.Verify(t.Context(), signWith(t, jwt.SigningMethodEdDSA, s.user.key, s.user.kid, c))
 		if !errors.Is(err, ErrUnauthenticated) {
 			t.Errorf("err = %v, want ErrUnauthenticated", err)
 		}
@@ -235,7 +236,17 @@ func TestInvalidTokensAreRejectedAsUnauthenticated(t *testing.T) {
 	with := func(mutate func(jwt.MapClaims)) string {
 		c := validClaims(now)
 		mutate(c)
-		return signWith(t, jwt.SigningMethodEdDSA, s.key, s.kid, c)
+		return signWith(t, jwt.SigningMethodEdDSA, s.user.key, s.user.kid, c)
+	}
+	withServiceKey := func(mutate func(jwt.MapClaims)) string {
+		c := validClaims(now)
+		mutate(c)
+		return signWith(t, jwt.SigningMethodEdDSA, s.service.key, s.service.kid, c)
+	}
+	asService := func(c jwt.MapClaims) {
+		delete(c, ClaimHPRNumber)
+		delete(c, ClaimOrgParent)
+		c[ClaimRole], c[ClaimService] = string(RoleService), "pathway"
 	}
 	rsaKey := testRSAKey(t)
 	sig := strings.Split(good, ".")[2]
@@ -251,42 +262,47 @@ func TestInvalidTokensAreRejectedAsUnauthenticated(t *testing.T) {
 	pay.WriteString(`{"iss":"stafett-dev","aud":["stafett"],"sub":"clin-1","exp":`)
 	fmt.Fprintf(&pay, `%d,"stafett://claims/role":"clinician","helseid://claims/client/claims/orgnr_parent":"%s","scope":"consent:write"}`, now.Add(time.Hour).Unix(), testOrgParent)
 
-	tests := []struct{ name, raw, reason string }{
-		{"empty", "", "missing token"},
-		{"garbage", "not-a-jwt", "malformed token"},
-		{"expired", mustMint(t, s, clinicianSpec(), now.Add(-2*time.Hour), time.Hour), "token expired"},
-		{"not yet valid", mustMint(t, s, clinicianSpec(), now.Add(time.Hour), time.Hour), "token not yet valid"},
-		{"wrong audience", with(func(c jwt.MapClaims) { c["aud"] = "someone-else" }), "wrong audience"},
-		{"no audience", with(func(c jwt.MapClaims) { delete(c, "aud") }), "token lacks exp, iss or aud"},
-		{"wrong issuer", with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" }), "wrong issuer"},
-		{"no expiry", with(func(c jwt.MapClaims) { delete(c, "exp") }), "token lacks exp, iss or aud"},
-		{"issued in the future", with(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() }), "token issued in the future"},
-		{"tampered signature", replaceSegment(good, 2, string(flipped)), "invalid signature"},
-		{"tampered payload", elevated[0] + "." + b64(pay.String()) + "." + elevated[2], "invalid signature"},
-		{"signed by another key", signWith(t, jwt.SigningMethodEdDSA, other.key, s.kid, validClaims(now)), "invalid signature"},
-		{"unknown kid", signWith(t, jwt.SigningMethodEdDSA, other.key, other.kid, validClaims(now)), "unknown signing key"},
-		{"no kid", signWith(t, jwt.SigningMethodEdDSA, s.key, "", validClaims(now)), "token has no key id"},
-		{"alg none", b64(`{"alg":"none","typ":"JWT","kid":"`+s.kid+`"}`) + "." + strings.Split(good, ".")[1] + ".", "unsupported signing algorithm"},
-		{"HS256 with the public key", signWith(t, jwt.SigningMethodHS256, []byte(s.key.Public().(ed25519.PublicKey)), s.kid, validClaims(now)), "unsupported signing algorithm"},
-		{"RS256 under an Ed25519 kid", signWith(t, jwt.SigningMethodRS256, rsaKey, s.kid, validClaims(now)), "signing algorithm does not match the key"},
-		{"no subject", with(func(c jwt.MapClaims) { delete(c, "sub") }), "token has no subject"},
-		{"no role", with(func(c jwt.MapClaims) { delete(c, ClaimRole) }), "token has no known role"},
-		{"unknown role", with(func(c jwt.MapClaims) { c[ClaimRole] = "admin" }), "token has no known role"},
-		{"personnel without org", with(func(c jwt.MapClaims) { delete(c, ClaimOrgParent) }), "personnel token has no organisation number"},
-		{"malformed org number", with(func(c jwt.MapClaims) { c[ClaimOrgParent] = "12:34" }), "organisation number is not 9 digits"},
-		{"non-numeric HPR number", with(func(c jwt.MapClaims) { c[ClaimHPRNumber] = "12a" }), "HPR number is not numeric"},
-		{"patient without pid", with(func(c jwt.MapClaims) { c[ClaimRole] = string(RolePatient) }), "patient token has no national identity number"},
-		{"patient with malformed pid", with(func(c jwt.MapClaims) { c[ClaimRole] = string(RolePatient); c[ClaimPID] = "123" }), "patient token national identity number is not 11 digits"},
-		{"service without service", with(func(c jwt.MapClaims) { c[ClaimRole] = string(RoleService) }), "service token has no service claim"},
-		{"service claim on personnel", with(func(c jwt.MapClaims) { c[ClaimService] = "consent" }), "service claim on a token that is not a service identity"},
-		{"oversized", strings.Repeat("a", maxTokenBytes+1), "token too large"},
+	tests := []struct {
+		name, raw, reason string
+		is                error
+	}{
+		{"empty", "", "missing token", ErrMissingToken},
+		{"garbage", "not-a-jwt", "malformed token", ErrMalformedToken},
+		{"expired", mustMint(t, s, clinicianSpec(), now.Add(-2*time.Hour), time.Hour), "token expired", ErrExpired},
+		{"not yet valid", mustMint(t, s, clinicianSpec(), now.Add(time.Hour), time.Hour), "token not yet valid", ErrNotYetValid},
+		{"wrong audience", with(func(c jwt.MapClaims) { c["aud"] = "someone-else" }), "wrong audience", ErrWrongAudience},
+		{"no audience", with(func(c jwt.MapClaims) { delete(c, "aud") }), "token lacks exp, iss or aud", ErrInvalidClaims},
+		{"wrong issuer", with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" }), "wrong issuer", ErrWrongIssuer},
+		{"no expiry", with(func(c jwt.MapClaims) { delete(c, "exp") }), "token lacks exp, iss or aud", ErrInvalidClaims},
+		{"issued in the future", with(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() }), "token issued in the future", ErrNotYetValid},
+		{"tampered signature", replaceSegment(good, 2, string(flipped)), "invalid signature", ErrBadSignature},
+		{"tampered payload", elevated[0] + "." + b64(pay.String()) + "." + elevated[2], "invalid signature", ErrBadSignature},
+		{"signed by another key", signWith(t, jwt.SigningMethodEdDSA, other.user.key, s.user.kid, validClaims(now)), "invalid signature", ErrBadSignature},
+		{"unknown kid", signWith(t, jwt.SigningMethodEdDSA, other.user.key, other.user.kid, validClaims(now)), "unknown signing key", ErrUnknownKey},
+		{"no kid", signWith(t, jwt.SigningMethodEdDSA, s.user.key, "", validClaims(now)), "token has no key id", ErrUnknownKey},
+		{"alg none", b64(`{"alg":"none","typ":"JWT","kid":"`+s.user.kid+`"}`) + "." + strings.Split(good, ".")[1] + ".", "unsupported signing algorithm", ErrUnsupportedAlgorithm},
+		{"HS256 with the public key", signWith(t, jwt.SigningMethodHS256, []byte(s.user.key.Public().(ed25519.PublicKey)), s.user.kid, validClaims(now)), "unsupported signing algorithm", ErrUnsupportedAlgorithm},
+		{"RS256 under an Ed25519 kid", signWith(t, jwt.SigningMethodRS256, rsaKey, s.user.kid, validClaims(now)), "signing algorithm does not match the key", ErrUnsupportedAlgorithm},
+		{"no subject", with(func(c jwt.MapClaims) { delete(c, "sub") }), "token has no subject", ErrInvalidClaims},
+		{"no role", with(func(c jwt.MapClaims) { delete(c, ClaimRole) }), "token has no known role", ErrInvalidClaims},
+		{"unknown role", with(func(c jwt.MapClaims) { c[ClaimRole] = "admin" }), "token has no known role", ErrInvalidClaims},
+		{"personnel without org", with(func(c jwt.MapClaims) { delete(c, ClaimOrgParent) }), "personnel token has no organisation number", ErrInvalidClaims},
+		{"malformed org number", with(func(c jwt.MapClaims) { c[ClaimOrgParent] = "12:34" }), "organisation number is not 9 digits", ErrInvalidClaims},
+		{"non-numeric HPR number", with(func(c jwt.MapClaims) { c[ClaimHPRNumber] = "12a" }), "HPR number is not numeric", ErrInvalidClaims},
+		{"patient without pid", with(func(c jwt.MapClaims) { c[ClaimRole] = string(RolePatient) }), "patient token has no national identity number", ErrInvalidClaims},
+		{"patient with malformed pid", with(func(c jwt.MapClaims) { c[ClaimRole] = string(RolePatient); c[ClaimPID] = "123" }), "patient token national identity number is not 11 digits", ErrInvalidClaims},
+		{"service without service", withServiceKey(func(c jwt.MapClaims) { c[ClaimRole] = string(RoleService) }), "service token has no service claim", ErrInvalidClaims},
+		{"service role under the dev user key", with(asService), "service role on a token not signed with the suite's service key", ErrUntrustedServiceRole},
+		{"service key signing a clinician", withServiceKey(func(jwt.MapClaims) {}), "the suite's service key signed a token that is not a service identity", ErrServiceKeyMisused},
+		{"service claim on personnel", with(func(c jwt.MapClaims) { c[ClaimService] = "consent" }), "service claim on a token that is not a service identity", ErrInvalidClaims},
+		{"oversized", strings.Repeat("a", maxTokenBytes+1), "token too large", ErrMalformedToken},
 	}
 	v := s.Verifier(clk.Now)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := v.Verify(t.Context(), tt.raw)
-			if !errors.Is(err, ErrUnauthenticated) {
-				t.Fatalf("err = %v, want ErrUnauthenticated (principal %s)", err, fields(p))
+			if !errors.Is(err, ErrUnauthenticated) || !errors.Is(err, tt.is) {
+				t.Fatalf("err = %v, want ErrUnauthenticated and %v (principal %s)", err, tt.is, fields(p))
 			}
 			// The reason pins down which rule fired, so a case cannot pass
 			// by tripping over an unrelated one.
@@ -352,7 +368,7 @@ func TestRSAAndECDSATokensVerifyOnlyUnderTheirOwnAlgorithm(t *testing.T) {
 		_, err := verifyToken(t.Context(), raw, DevIssuer, Audience, clk.Now, func(_ context.Context, kid string) (verificationKey, error) {
 			k, ok := keys[kid]
 			if !ok {
-				return verificationKey{}, errUnknownKeyID
+				return verificationKey{}, ErrUnknownKey
 			}
 			return k, nil
 		})
@@ -381,7 +397,7 @@ func TestRejectionReasonsNeverQuoteTheTokenOrNationalID(t *testing.T) {
 	c := validClaims(clk.Now())
 	c[ClaimRole] = string(RolePatient)
 	c[ClaimPID] = "0181701234X"
-	badPID := signWith(t, jwt.SigningMethodEdDSA, s.key, s.kid, c)
+	badPID := signWith(t, jwt.SigningMethodEdDSA, s.user.key, s.user.kid, c)
 	algEvil := b64(`{"alg":"`+testPID+`","kid":"x"}`) + "." + strings.Split(expired, ".")[1] + ".c2ln"
 
 	for name, raw := range map[string]string{"expired": expired, "bad pid": badPID, "pid as alg": algEvil} {

@@ -69,9 +69,16 @@ type Snapshot[S any] struct {
 	// folded is the last stream sequence folded in, own or foreign; records
 	// at or below it are redeliveries.
 	folded uint64
-	// Requests holds the idempotency keys of the commands already applied, so a
+	// requests holds the idempotency keys of the commands already applied, so a
 	// retried request returns the original result instead of deciding again.
-	requests map[string]struct{}
+	requests map[string]Request
+}
+
+// Request is what the aggregate remembers of one applied request: the
+// digest of what was asked and the version its commit made.
+type Request struct {
+	Fingerprint string
+	Version     uint64
 }
 
 // Exists reports whether the aggregate has any commit.
@@ -81,6 +88,12 @@ func (s Snapshot[S]) Exists() bool { return s.Version > 0 }
 func (s Snapshot[S]) Seen(key string) bool {
 	_, ok := s.requests[key]
 	return ok
+}
+
+// Request returns what the aggregate remembers of the request with this key.
+func (s Snapshot[S]) Request(key string) (Request, bool) {
+	r, ok := s.requests[key]
+	return r, ok
 }
 
 // IndexFunc maintains a secondary index as commits are applied. It runs under
@@ -174,18 +187,6 @@ func (im *Image[S]) rangeShard(sh *shard[S], f func(Snapshot[S]) bool) bool {
 	return true
 }
 
-// Len is the number of aggregates.
-func (im *Image[S]) Len() int {
-	n := 0
-	for i := range im.shards {
-		sh := &im.shards[i]
-		sh.mu.RLock()
-		n += len(sh.entries)
-		sh.mu.RUnlock()
-	}
-	return n
-}
-
 // Apply folds one record into the image. It is idempotent by sequence: a
 // record at or below the aggregate's last applied sequence is ignored, which
 // makes redelivery and the runtime's own early apply harmless.
@@ -239,11 +240,11 @@ func (im *Image[S]) apply(rec eventstore.Record, events []proto.Message) {
 		snap.Seq = rec.Seq
 	}
 	if key := c.GetIdempotencyKey(); own && key != "" {
-		requests := make(map[string]struct{}, len(snap.requests)+1)
-		for k := range snap.requests {
-			requests[k] = struct{}{}
+		requests := make(map[string]Request, len(snap.requests)+1)
+		for k, r := range snap.requests {
+			requests[k] = r
 		}
-		requests[key] = struct{}{}
+		requests[key] = Request{Fingerprint: c.GetRequestFingerprint(), Version: c.GetAggregateVersion()}
 		snap.requests = requests
 	}
 	sh.entries[id] = snap
@@ -322,6 +323,30 @@ func (im *Image[S]) Run(ctx context.Context, store *eventstore.Store, filters ..
 		return nil, err
 	}
 	return sub, nil
+}
+
+// StateAt folds the aggregate's own commits up to and including version
+// straight from the store: the state a command left behind, which is what a
+// replay of that command answers with, never the current state.
+func (im *Image[S]) StateAt(ctx context.Context, store *eventstore.Store, id string, version uint64) (S, error) {
+	state := im.model.Initial(id)
+	records, _, err := store.Load(ctx, im.model.Subject(id), 0)
+	if err != nil {
+		return state, err
+	}
+	for _, rec := range records {
+		if rec.Commit.GetAggregateVersion() > version {
+			break
+		}
+		events, err := eventstore.DecodeEvents(rec.Commit)
+		if err != nil {
+			return state, err
+		}
+		for _, e := range events {
+			state = im.model.Evolve(state, e, rec.Commit)
+		}
+	}
+	return state, nil
 }
 
 // Refresh loads the aggregate's commits the image has not seen straight from

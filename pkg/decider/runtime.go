@@ -25,6 +25,9 @@ type Meta struct {
 	// IdempotencyKey is the caller-scoped request id; a command whose key the
 	// aggregate has already seen is answered from state without deciding again.
 	IdempotencyKey string
+	// Fingerprint digests the request behind IdempotencyKey, so a key reused
+	// for a different request can be told from a retry.
+	Fingerprint string
 	// MsgID overrides the deduplication id; creations use it to make a
 	// request id unique across aggregates within the duplicate window.
 	MsgID         string
@@ -52,6 +55,9 @@ type Result[S any] struct {
 	// Appended is false when nothing was written: the decision was empty, or
 	// the request had been seen before.
 	Appended bool
+	// Replay is set when the request's key had been applied before: nothing
+	// was decided, and Replay says what was remembered of the first time.
+	Replay *Request
 }
 
 // Runtime executes commands for one aggregate type.
@@ -74,14 +80,22 @@ func NewRuntime[S any](store *eventstore.Store, image *Image[S], clk clock.Clock
 // Image is the runtime's write model.
 func (r *Runtime[S]) Image() *Image[S] { return r.image }
 
+// Store is where the runtime appends.
+func (r *Runtime[S]) Store() *eventstore.Store { return r.store }
+
+// StateAt is the aggregate's state as its commit at version left it.
+func (r *Runtime[S]) StateAt(ctx context.Context, id string, version uint64) (S, error) {
+	return r.image.StateAt(ctx, r.store, id, version)
+}
+
 // Execute loads the aggregate, decides, and appends the commit, retrying on
 // conflict. A decision error is returned unchanged so domain errors keep their
 // type. The returned snapshot includes the new commit.
 func (r *Runtime[S]) Execute(ctx context.Context, id string, meta Meta, decide Decide[S]) (Result[S], error) {
 	for attempt := 0; attempt < r.maxAttempts; attempt++ {
 		snap := r.image.Get(id)
-		if meta.IdempotencyKey != "" && snap.Seen(meta.IdempotencyKey) {
-			return Result[S]{Snapshot: snap}, nil
+		if req, ok := snap.Request(meta.IdempotencyKey); ok && meta.IdempotencyKey != "" {
+			return Result[S]{Snapshot: snap, Replay: &req}, nil
 		}
 		events, err := decide(snap.State)
 		if err != nil {
@@ -162,16 +176,17 @@ func (r *Runtime[S]) commit(id string, version uint64, meta Meta, events []proto
 		correlation = commitID
 	}
 	return &eventsv1.Commit{
-		CommitId:         commitID,
-		AggregateType:    r.image.model.Type,
-		AggregateId:      id,
-		AggregateVersion: version,
-		Actor:            meta.Actor,
-		OccurredAt:       timestamppb.New(now),
-		CorrelationId:    correlation,
-		CausationId:      meta.CausationID,
-		IdempotencyKey:   meta.IdempotencyKey,
-		PatientId:        meta.PatientID,
-		Events:           anys,
+		CommitId:           commitID,
+		AggregateType:      r.image.model.Type,
+		AggregateId:        id,
+		AggregateVersion:   version,
+		Actor:              meta.Actor,
+		OccurredAt:         timestamppb.New(now),
+		CorrelationId:      correlation,
+		CausationId:        meta.CausationID,
+		IdempotencyKey:     meta.IdempotencyKey,
+		RequestFingerprint: meta.Fingerprint,
+		PatientId:          meta.PatientID,
+		Events:             anys,
 	}, nil
 }

@@ -17,9 +17,12 @@ type FieldViolation struct {
 	Description string
 }
 
-// ValidationError is bad input: INVALID_ARGUMENT with every field violation.
+// ValidationError is bad input: INVALID_ARGUMENT with every field violation,
+// and a machine-readable reason (google.rpc.ErrorInfo) where one helps the
+// caller act on it.
 type ValidationError struct {
 	Violations []FieldViolation
+	Conditions []Condition
 }
 
 func (e *ValidationError) Error() string {
@@ -72,6 +75,24 @@ func Invalid(field, description string) error {
 	return &ValidationError{Violations: []FieldViolation{{Field: field, Description: description}}}
 }
 
+// Domain is the ErrorInfo domain of every reason Stafett gives.
+const Domain = "stafett.no"
+
+// ReasonRequestIDReused is the ErrorInfo reason for a request id sent again
+// with a different request.
+const ReasonRequestIDReused = "REQUEST_ID_REUSED"
+
+// RequestIDReused refuses a request whose idempotency key (field, usually
+// request_id) already made something else: the original is named so the
+// caller can find it, and nothing new is appended. A silent replay would
+// lose the new request (an urgent referral answered as the routine one).
+func RequestIDReused(field, originalID string) error {
+	return &ValidationError{
+		Violations: []FieldViolation{{Field: field, Description: "was already used for a different request"}},
+		Conditions: []Condition{{Reason: ReasonRequestIDReused, Domain: Domain, Metadata: map[string]string{"original_id": originalID}}},
+	}
+}
+
 // NotFoundError means the thing does not exist or the caller may not know it
 // does: the two must be indistinguishable (Health Personnel Act §21).
 type NotFoundError struct {
@@ -113,9 +134,6 @@ var ErrUnavailable = errors.New("a required service is unavailable")
 func Unavailable(what string, cause error) error {
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, what, cause)
 }
-
-// ErrConflict means the command lost a race too often; retry later (ABORTED).
-var ErrConflict = errors.New("conflicting concurrent change; retry")
 
 // ErrPermission means the caller is known but lacks the right to do this to
 // something it may know about (e.g. its own data in a role that may not

@@ -76,6 +76,7 @@ type Config struct {
 type Store struct {
 	js         jetstream.JetStream
 	stream     jetstream.Stream
+	keys       *Keys
 	tracer     trace.Tracer
 	propagator Propagator
 }
@@ -109,8 +110,15 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer("")
 	}
-	return &Store{js: js, stream: stream, tracer: tracer, propagator: cfg.Propagator}, nil
+	keys, err := openKeys(ctx, js, cfg.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{js: js, stream: stream, keys: keys, tracer: tracer, propagator: cfg.Propagator}, nil
 }
+
+// Keys is where creations claim their idempotency keys.
+func (s *Store) Keys() *Keys { return s.keys }
 
 // Append is one commit to write.
 type Append struct {
@@ -234,7 +242,7 @@ func (s *Store) Get(ctx context.Context, seq uint64) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("eventstore: get %d: %w", seq, err)
 	}
-	return decode(raw.Sequence, raw.Subject, raw.Header, raw.Data, raw.Time)
+	return decode(raw.Sequence, raw.Subject, raw.Header, raw.Data)
 }
 
 // Load reads every commit on subject after the sequence after (0 for all),
@@ -255,7 +263,7 @@ func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Recor
 		if raw.Sequence > last {
 			break
 		}
-		rec, err := decode(raw.Sequence, raw.Subject, raw.Header, raw.Data, raw.Time)
+		rec, err := decode(raw.Sequence, raw.Subject, raw.Header, raw.Data)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -267,11 +275,10 @@ func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Recor
 
 // Record is one stored commit with where it is in the stream.
 type Record struct {
-	Seq       uint64
-	Subject   string
-	Commit    *eventsv1.Commit
-	Header    nats.Header
-	Published time.Time
+	Seq     uint64
+	Subject string
+	Commit  *eventsv1.Commit
+	Header  nats.Header
 }
 
 // Events decodes the commit's events into their registered message types.
@@ -295,16 +302,16 @@ func fromJetStream(m jetstream.Msg) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("eventstore: metadata: %w", err)
 	}
-	return decode(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data(), md.Timestamp)
+	return decode(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data())
 }
 
 // ErrUndecodable marks a message that is not a Commit; subscribers park it.
 var ErrUndecodable = errors.New("eventstore: message is not a commit")
 
-func decode(seq uint64, subject string, h nats.Header, data []byte, at time.Time) (Record, error) {
+func decode(seq uint64, subject string, h nats.Header, data []byte) (Record, error) {
 	var c eventsv1.Commit
 	if err := proto.Unmarshal(data, &c); err != nil {
 		return Record{Seq: seq, Subject: subject, Header: h}, fmt.Errorf("%w: seq %d: %w", ErrUndecodable, seq, err)
 	}
-	return Record{Seq: seq, Subject: subject, Commit: &c, Header: h, Published: at}, nil
+	return Record{Seq: seq, Subject: subject, Commit: &c, Header: h}, nil
 }

@@ -37,7 +37,11 @@ func ToStatus(err error) *status.Status {
 		for _, v := range invalid.Violations {
 			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
 		}
-		return withDetails(status.New(codes.InvalidArgument, invalid.Error()), br)
+		st := withDetails(status.New(codes.InvalidArgument, invalid.Error()), br)
+		for _, c := range invalid.Conditions {
+			st = withDetails(st, &errdetails.ErrorInfo{Reason: c.Reason, Domain: c.Domain, Metadata: c.Metadata})
+		}
+		return st
 	case errors.As(err, &notFound):
 		return status.New(codes.NotFound, notFound.Error())
 	case errors.As(err, &precond):
@@ -48,7 +52,7 @@ func ToStatus(err error) *status.Status {
 		return st
 	case errors.Is(err, errs.ErrPermission):
 		return status.New(codes.PermissionDenied, "permission denied")
-	case errors.Is(err, errs.ErrConflict), errors.Is(err, decider.ErrConflict):
+	case errors.Is(err, decider.ErrConflict):
 		return status.New(codes.Aborted, "the resource changed concurrently; retry")
 	case errors.Is(err, errs.ErrUnavailable):
 		return status.New(codes.Unavailable, "a required service is unavailable; retry")
@@ -68,10 +72,14 @@ func withDetails(st *status.Status, detail protoadapt.MessageV1) *status.Status 
 	return st
 }
 
-// UnaryServerInterceptor maps handler errors and logs the ones that are the
-// server's fault (with the trace id, never the request).
+// UnaryServerInterceptor refuses requests that did not decode (see
+// ServerCodec), maps handler errors and logs the ones that are the server's
+// fault (with the trace id, never the request).
 func UnaryServerInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if malformed(req) {
+			return nil, errMalformed()
+		}
 		resp, err := handler(ctx, req)
 		if err != nil {
 			return nil, convert(ctx, logger, info.FullMethod, err)
@@ -83,7 +91,7 @@ func UnaryServerInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 // StreamServerInterceptor does the same for streaming RPCs.
 func StreamServerInterceptor(logger *slog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		if err := handler(srv, ss); err != nil {
+		if err := handler(srv, markedStream{ss}); err != nil {
 			return convert(ss.Context(), logger, info.FullMethod, err)
 		}
 		return nil

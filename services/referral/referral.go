@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
@@ -31,7 +32,7 @@ type Config struct {
 	IDs        idgen.Generator
 	Pseudonyms *ids.Pseudonymizer
 	// Guard asks the consent service before a referral leaves, and logs it.
-	Guard app.Guard
+	Guard *access.Guard
 	// Zone is Europe/Oslo.
 	Zone   *time.Location
 	Logger *slog.Logger

@@ -20,9 +20,10 @@ import (
 // by their first request: HTTP/2 gRPC with the proto codec goes to grpc-go's
 // own transport (grpc.Server.Serve), which is markedly faster than its
 // http.Handler mode; everything else — HTTP/1.1 and h2c, Connect, gRPC-Web,
-// REST, gRPC with another codec — goes to an http.Server whose handler
+// REST — goes to an http.Server whose handler
 // transcodes into the same grpc.Server, so both sides run the same
-// interceptors and stats handler.
+// interceptors and stats handler. (gRPC with another codec is refused there:
+// see grpcProtobufOnly.)
 //
 // cmux does the accepting, sniffing and replaying. Its own HTTP/2 matcher
 // cannot be used as is: grpc-go clients wait for the server's SETTINGS
@@ -44,6 +45,10 @@ type onePort struct {
 
 func newOnePort(l net.Listener, g *grpc.Server, h http.Handler) *onePort {
 	m := cmux.New(l)
+	// A connection that has not sent its first request within a minute is
+	// closed, so silent connections cannot pile up in the sniffer; every
+	// client here sends its first request as soon as it connects.
+	m.SetReadTimeout(time.Minute)
 	p := &onePort{mux: m, root: l, grpc: g}
 	p.grpcL = m.MatchWithWriters(nativeGRPC)
 	p.httpL = settingsAckFilter{m.Match(cmux.Any())}

@@ -92,3 +92,7 @@ type consentChecker struct {
 func (c consentChecker) CheckAccess(ctx context.Context, req *consentv1.CheckAccessRequest) (*consentv1.CheckAccessResponse, error) {
 	return c.client.CheckAccess(ctx, req)
 }
+
+func (c consentChecker) BatchCheckAccess(ctx context.Context, req *consentv1.BatchCheckAccessRequest) (*consentv1.BatchCheckAccessResponse, error) {
+	return c.client.BatchCheckAccess(ctx, req)
+}

@@ -21,7 +21,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/reflection"
 
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/audit"
@@ -203,13 +202,14 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		// Handle streams on long-lived workers, whose stacks have already
 		// grown, rather than a fresh goroutine per call.
 		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
+		grpcerr.ServerCodec(),
 		grpc.ChainUnaryInterceptor(
 			grpcerr.UnaryServerInterceptor(opts.Logger),
-			authn.UnaryServerInterceptor(verifier, policy),
+			authn.UnaryServerInterceptor(verifier, policy, opts.Logger),
 		),
 		grpc.ChainStreamInterceptor(
 			grpcerr.StreamServerInterceptor(opts.Logger),
-			authn.StreamServerInterceptor(verifier, policy),
+			authn.StreamServerInterceptor(verifier, policy, opts.Logger),
 		),
 	}
 	if opts.Telemetry != nil {
@@ -222,7 +222,10 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	}
 	s.health = newHealth(registered.names)
 	healthpb.RegisterHealthServer(s.server, s.health)
-	reflection.Register(s.server)
+	if err := registerReflection(s.server); err != nil {
+		s.peers.Close()
+		return nil, err
+	}
 	api, err := apiHandler(s.server, corsOrigins(opts, siteListener(s.site)))
 	if err != nil {
 		s.peers.Close()

@@ -8,6 +8,7 @@ package consentv1
 
 import (
 	v1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1816,6 +1817,96 @@ func (x *CheckAccessResponse) GetConsentId() string {
 	return ""
 }
 
+// BatchCheckAccessRequest holds up to 500 checks.
+type BatchCheckAccessRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Checks        []*CheckAccessRequest  `protobuf:"bytes,1,rep,name=checks,proto3" json:"checks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCheckAccessRequest) Reset() {
+	*x = BatchCheckAccessRequest{}
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCheckAccessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCheckAccessRequest) ProtoMessage() {}
+
+func (x *BatchCheckAccessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCheckAccessRequest.ProtoReflect.Descriptor instead.
+func (*BatchCheckAccessRequest) Descriptor() ([]byte, []int) {
+	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *BatchCheckAccessRequest) GetChecks() []*CheckAccessRequest {
+	if x != nil {
+		return x.Checks
+	}
+	return nil
+}
+
+// BatchCheckAccessResponse answers each check, in request order.
+type BatchCheckAccessResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*CheckAccessResponse `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCheckAccessResponse) Reset() {
+	*x = BatchCheckAccessResponse{}
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCheckAccessResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCheckAccessResponse) ProtoMessage() {}
+
+func (x *BatchCheckAccessResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCheckAccessResponse.ProtoReflect.Descriptor instead.
+func (*BatchCheckAccessResponse) Descriptor() ([]byte, []int) {
+	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *BatchCheckAccessResponse) GetResults() []*CheckAccessResponse {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 // GetLegalStatusRequest names the patient.
 type GetLegalStatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1826,7 +1917,7 @@ type GetLegalStatusRequest struct {
 
 func (x *GetLegalStatusRequest) Reset() {
 	*x = GetLegalStatusRequest{}
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[30]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1838,7 +1929,7 @@ func (x *GetLegalStatusRequest) String() string {
 func (*GetLegalStatusRequest) ProtoMessage() {}
 
 func (x *GetLegalStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[30]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1851,7 +1942,7 @@ func (x *GetLegalStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLegalStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetLegalStatusRequest) Descriptor() ([]byte, []int) {
-	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{30}
+	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetLegalStatusRequest) GetPatientId() string {
@@ -1871,7 +1962,7 @@ type GetLegalStatusResponse struct {
 
 func (x *GetLegalStatusResponse) Reset() {
 	*x = GetLegalStatusResponse{}
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[31]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1883,7 +1974,7 @@ func (x *GetLegalStatusResponse) String() string {
 func (*GetLegalStatusResponse) ProtoMessage() {}
 
 func (x *GetLegalStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[31]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1896,7 +1987,7 @@ func (x *GetLegalStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLegalStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetLegalStatusResponse) Descriptor() ([]byte, []int) {
-	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{31}
+	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetLegalStatusResponse) GetLegalStatus() *LegalStatus {
@@ -1922,7 +2013,7 @@ type ListConsentsRequest struct {
 
 func (x *ListConsentsRequest) Reset() {
 	*x = ListConsentsRequest{}
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[32]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1934,7 +2025,7 @@ func (x *ListConsentsRequest) String() string {
 func (*ListConsentsRequest) ProtoMessage() {}
 
 func (x *ListConsentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[32]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1947,7 +2038,7 @@ func (x *ListConsentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConsentsRequest.ProtoReflect.Descriptor instead.
 func (*ListConsentsRequest) Descriptor() ([]byte, []int) {
-	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{32}
+	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListConsentsRequest) GetPatientId() string {
@@ -1990,7 +2081,7 @@ type ListConsentsResponse struct {
 
 func (x *ListConsentsResponse) Reset() {
 	*x = ListConsentsResponse{}
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[33]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2002,7 +2093,7 @@ func (x *ListConsentsResponse) String() string {
 func (*ListConsentsResponse) ProtoMessage() {}
 
 func (x *ListConsentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[33]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2015,7 +2106,7 @@ func (x *ListConsentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConsentsResponse.ProtoReflect.Descriptor instead.
 func (*ListConsentsResponse) Descriptor() ([]byte, []int) {
-	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{33}
+	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListConsentsResponse) GetConsents() []*Consent {
@@ -2046,7 +2137,7 @@ type ListAccessLogRequest struct {
 
 func (x *ListAccessLogRequest) Reset() {
 	*x = ListAccessLogRequest{}
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[34]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2058,7 +2149,7 @@ func (x *ListAccessLogRequest) String() string {
 func (*ListAccessLogRequest) ProtoMessage() {}
 
 func (x *ListAccessLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[34]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2071,7 +2162,7 @@ func (x *ListAccessLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccessLogRequest.ProtoReflect.Descriptor instead.
 func (*ListAccessLogRequest) Descriptor() ([]byte, []int) {
-	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{34}
+	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListAccessLogRequest) GetPatientId() string {
@@ -2107,7 +2198,7 @@ type ListAccessLogResponse struct {
 
 func (x *ListAccessLogResponse) Reset() {
 	*x = ListAccessLogResponse{}
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[35]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2119,7 +2210,7 @@ func (x *ListAccessLogResponse) String() string {
 func (*ListAccessLogResponse) ProtoMessage() {}
 
 func (x *ListAccessLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[35]
+	mi := &file_stafett_consent_v1_consent_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2132,7 +2223,7 @@ func (x *ListAccessLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccessLogResponse.ProtoReflect.Descriptor instead.
 func (*ListAccessLogResponse) Descriptor() ([]byte, []int) {
-	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{35}
+	return file_stafett_consent_v1_consent_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListAccessLogResponse) GetEntries() []*AccessLogEntry {
@@ -2153,7 +2244,7 @@ var File_stafett_consent_v1_consent_service_proto protoreflect.FileDescriptor
 
 const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"\n" +
-	"(stafett/consent/v1/consent_service.proto\x12\x12stafett.consent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\x1a\x1estafett/events/v1/commit.proto\"8\n" +
+	"(stafett/consent/v1/consent_service.proto\x12\x12stafett.consent.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\x1a\x1estafett/events/v1/commit.proto\"8\n" +
 	"\x15ResolvePatientRequest\x12\x1f\n" +
 	"\vnational_id\x18\x01 \x01(\tR\n" +
 	"nationalId\"7\n" +
@@ -2310,7 +2401,11 @@ const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"\bdecision\x18\x01 \x01(\x0e2\x1c.stafett.consent.v1.DecisionR\bdecision\x12/\n" +
 	"\x05basis\x18\x02 \x01(\x0e2\x19.stafett.consent.v1.BasisR\x05basis\x12\x1d\n" +
 	"\n" +
-	"consent_id\x18\x03 \x01(\tR\tconsentId\"6\n" +
+	"consent_id\x18\x03 \x01(\tR\tconsentId\"Y\n" +
+	"\x17BatchCheckAccessRequest\x12>\n" +
+	"\x06checks\x18\x01 \x03(\v2&.stafett.consent.v1.CheckAccessRequestR\x06checks\"]\n" +
+	"\x18BatchCheckAccessResponse\x12A\n" +
+	"\aresults\x18\x01 \x03(\v2'.stafett.consent.v1.CheckAccessResponseR\aresults\"6\n" +
 	"\x15GetLegalStatusRequest\x12\x1d\n" +
 	"\n" +
 	"patient_id\x18\x01 \x01(\tR\tpatientId\"\\\n" +
@@ -2334,7 +2429,7 @@ const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"}\n" +
 	"\x15ListAccessLogResponse\x12<\n" +
 	"\aentries\x18\x01 \x03(\v2\".stafett.consent.v1.AccessLogEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x8c\x10\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xa6\x12\n" +
 	"\x0eConsentService\x12g\n" +
 	"\x0eResolvePatient\x12).stafett.consent.v1.ResolvePatientRequest\x1a*.stafett.consent.v1.ResolvePatientResponse\x12a\n" +
 	"\fGrantConsent\x12'.stafett.consent.v1.GrantConsentRequest\x1a(.stafett.consent.v1.GrantConsentResponse\x12j\n" +
@@ -2347,13 +2442,14 @@ const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"\x11EndCompulsoryCare\x12,.stafett.consent.v1.EndCompulsoryCareRequest\x1a-.stafett.consent.v1.EndCompulsoryCareResponse\x12|\n" +
 	"\x15PermitContactAfterEnd\x120.stafett.consent.v1.PermitContactAfterEndRequest\x1a1.stafett.consent.v1.PermitContactAfterEndResponse\x12|\n" +
 	"\x15RevokeContactAfterEnd\x120.stafett.consent.v1.RevokeContactAfterEndRequest\x1a1.stafett.consent.v1.RevokeContactAfterEndResponse\x12s\n" +
-	"\x12UseEmergencyAccess\x12-.stafett.consent.v1.UseEmergencyAccessRequest\x1a..stafett.consent.v1.UseEmergencyAccessResponse\x12|\n" +
-	"\x15ListEmergencyAccesses\x120.stafett.consent.v1.ListEmergencyAccessesRequest\x1a1.stafett.consent.v1.ListEmergencyAccessesResponse\x12|\n" +
+	"\x12UseEmergencyAccess\x12-.stafett.consent.v1.UseEmergencyAccessRequest\x1a..stafett.consent.v1.UseEmergencyAccessResponse\x12\x9b\x01\n" +
+	"\x15ListEmergencyAccesses\x120.stafett.consent.v1.ListEmergencyAccessesRequest\x1a1.stafett.consent.v1.ListEmergencyAccessesResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/emergencyAccesses\x12|\n" +
 	"\x15ReviewEmergencyAccess\x120.stafett.consent.v1.ReviewEmergencyAccessRequest\x1a1.stafett.consent.v1.ReviewEmergencyAccessResponse\x12^\n" +
-	"\vCheckAccess\x12&.stafett.consent.v1.CheckAccessRequest\x1a'.stafett.consent.v1.CheckAccessResponse\x12g\n" +
-	"\x0eGetLegalStatus\x12).stafett.consent.v1.GetLegalStatusRequest\x1a*.stafett.consent.v1.GetLegalStatusResponse\x12a\n" +
-	"\fListConsents\x12'.stafett.consent.v1.ListConsentsRequest\x1a(.stafett.consent.v1.ListConsentsResponse\x12d\n" +
-	"\rListAccessLog\x12(.stafett.consent.v1.ListAccessLogRequest\x1a).stafett.consent.v1.ListAccessLogResponseB\xd6\x01\n" +
+	"\vCheckAccess\x12&.stafett.consent.v1.CheckAccessRequest\x1a'.stafett.consent.v1.CheckAccessResponse\x12m\n" +
+	"\x10BatchCheckAccess\x12+.stafett.consent.v1.BatchCheckAccessRequest\x1a,.stafett.consent.v1.BatchCheckAccessResponse\x12\x96\x01\n" +
+	"\x0eGetLegalStatus\x12).stafett.consent.v1.GetLegalStatusRequest\x1a*.stafett.consent.v1.GetLegalStatusResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/patients/{patient_id}/legalStatus\x12\x8d\x01\n" +
+	"\fListConsents\x12'.stafett.consent.v1.ListConsentsRequest\x1a(.stafett.consent.v1.ListConsentsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/patients/{patient_id}/consents\x12\x91\x01\n" +
+	"\rListAccessLog\x12(.stafett.consent.v1.ListAccessLogRequest\x1a).stafett.consent.v1.ListAccessLogResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/patients/{patient_id}/accessLogB\xd6\x01\n" +
 	"\x16com.stafett.consent.v1B\x13ConsentServiceProtoP\x01Z=github.com/stafett/stafett/proto/stafett/consent/v1;consentv1\xa2\x02\x03SCX\xaa\x02\x12Stafett.Consent.V1\xca\x02\x12Stafett\\Consent\\V1\xe2\x02\x1eStafett\\Consent\\V1\\GPBMetadata\xea\x02\x14Stafett::Consent::V1b\x06proto3"
 
 var (
@@ -2368,7 +2464,7 @@ func file_stafett_consent_v1_consent_service_proto_rawDescGZIP() []byte {
 	return file_stafett_consent_v1_consent_service_proto_rawDescData
 }
 
-var file_stafett_consent_v1_consent_service_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_stafett_consent_v1_consent_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_stafett_consent_v1_consent_service_proto_goTypes = []any{
 	(*ResolvePatientRequest)(nil),            // 0: stafett.consent.v1.ResolvePatientRequest
 	(*ResolvePatientResponse)(nil),           // 1: stafett.consent.v1.ResolvePatientResponse
@@ -2400,96 +2496,102 @@ var file_stafett_consent_v1_consent_service_proto_goTypes = []any{
 	(*ReviewEmergencyAccessResponse)(nil),    // 27: stafett.consent.v1.ReviewEmergencyAccessResponse
 	(*CheckAccessRequest)(nil),               // 28: stafett.consent.v1.CheckAccessRequest
 	(*CheckAccessResponse)(nil),              // 29: stafett.consent.v1.CheckAccessResponse
-	(*GetLegalStatusRequest)(nil),            // 30: stafett.consent.v1.GetLegalStatusRequest
-	(*GetLegalStatusResponse)(nil),           // 31: stafett.consent.v1.GetLegalStatusResponse
-	(*ListConsentsRequest)(nil),              // 32: stafett.consent.v1.ListConsentsRequest
-	(*ListConsentsResponse)(nil),             // 33: stafett.consent.v1.ListConsentsResponse
-	(*ListAccessLogRequest)(nil),             // 34: stafett.consent.v1.ListAccessLogRequest
-	(*ListAccessLogResponse)(nil),            // 35: stafett.consent.v1.ListAccessLogResponse
-	(*Grantee)(nil),                          // 36: stafett.consent.v1.Grantee
-	(Category)(0),                            // 37: stafett.consent.v1.Category
-	(Purpose)(0),                             // 38: stafett.consent.v1.Purpose
-	(*timestamppb.Timestamp)(nil),            // 39: google.protobuf.Timestamp
-	(ConsentMethod)(0),                       // 40: stafett.consent.v1.ConsentMethod
-	(*v1.Actor)(nil),                         // 41: stafett.events.v1.Actor
-	(*ObjectionTarget)(nil),                  // 42: stafett.consent.v1.ObjectionTarget
-	(CapacityDomain)(0),                      // 43: stafett.consent.v1.CapacityDomain
-	(RepresentativeRole)(0),                  // 44: stafett.consent.v1.RepresentativeRole
-	(CompulsoryCareKind)(0),                  // 45: stafett.consent.v1.CompulsoryCareKind
-	(*EmergencyAccess)(nil),                  // 46: stafett.consent.v1.EmergencyAccess
-	(Decision)(0),                            // 47: stafett.consent.v1.Decision
-	(Basis)(0),                               // 48: stafett.consent.v1.Basis
-	(*LegalStatus)(nil),                      // 49: stafett.consent.v1.LegalStatus
-	(*Consent)(nil),                          // 50: stafett.consent.v1.Consent
-	(*AccessLogEntry)(nil),                   // 51: stafett.consent.v1.AccessLogEntry
+	(*BatchCheckAccessRequest)(nil),          // 30: stafett.consent.v1.BatchCheckAccessRequest
+	(*BatchCheckAccessResponse)(nil),         // 31: stafett.consent.v1.BatchCheckAccessResponse
+	(*GetLegalStatusRequest)(nil),            // 32: stafett.consent.v1.GetLegalStatusRequest
+	(*GetLegalStatusResponse)(nil),           // 33: stafett.consent.v1.GetLegalStatusResponse
+	(*ListConsentsRequest)(nil),              // 34: stafett.consent.v1.ListConsentsRequest
+	(*ListConsentsResponse)(nil),             // 35: stafett.consent.v1.ListConsentsResponse
+	(*ListAccessLogRequest)(nil),             // 36: stafett.consent.v1.ListAccessLogRequest
+	(*ListAccessLogResponse)(nil),            // 37: stafett.consent.v1.ListAccessLogResponse
+	(*Grantee)(nil),                          // 38: stafett.consent.v1.Grantee
+	(Category)(0),                            // 39: stafett.consent.v1.Category
+	(Purpose)(0),                             // 40: stafett.consent.v1.Purpose
+	(*timestamppb.Timestamp)(nil),            // 41: google.protobuf.Timestamp
+	(ConsentMethod)(0),                       // 42: stafett.consent.v1.ConsentMethod
+	(*v1.Actor)(nil),                         // 43: stafett.events.v1.Actor
+	(*ObjectionTarget)(nil),                  // 44: stafett.consent.v1.ObjectionTarget
+	(CapacityDomain)(0),                      // 45: stafett.consent.v1.CapacityDomain
+	(RepresentativeRole)(0),                  // 46: stafett.consent.v1.RepresentativeRole
+	(CompulsoryCareKind)(0),                  // 47: stafett.consent.v1.CompulsoryCareKind
+	(*EmergencyAccess)(nil),                  // 48: stafett.consent.v1.EmergencyAccess
+	(Decision)(0),                            // 49: stafett.consent.v1.Decision
+	(Basis)(0),                               // 50: stafett.consent.v1.Basis
+	(*LegalStatus)(nil),                      // 51: stafett.consent.v1.LegalStatus
+	(*Consent)(nil),                          // 52: stafett.consent.v1.Consent
+	(*AccessLogEntry)(nil),                   // 53: stafett.consent.v1.AccessLogEntry
 }
 var file_stafett_consent_v1_consent_service_proto_depIdxs = []int32{
-	36, // 0: stafett.consent.v1.GrantConsentRequest.grantee:type_name -> stafett.consent.v1.Grantee
-	37, // 1: stafett.consent.v1.GrantConsentRequest.categories:type_name -> stafett.consent.v1.Category
-	38, // 2: stafett.consent.v1.GrantConsentRequest.purpose:type_name -> stafett.consent.v1.Purpose
-	39, // 3: stafett.consent.v1.GrantConsentRequest.valid_until:type_name -> google.protobuf.Timestamp
-	40, // 4: stafett.consent.v1.GrantConsentRequest.method:type_name -> stafett.consent.v1.ConsentMethod
-	41, // 5: stafett.consent.v1.GrantConsentRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
-	41, // 6: stafett.consent.v1.WithdrawConsentRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
-	42, // 7: stafett.consent.v1.RecordObjectionRequest.against:type_name -> stafett.consent.v1.ObjectionTarget
-	37, // 8: stafett.consent.v1.RecordObjectionRequest.categories:type_name -> stafett.consent.v1.Category
-	41, // 9: stafett.consent.v1.RecordObjectionRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
-	41, // 10: stafett.consent.v1.LiftObjectionRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
-	43, // 11: stafett.consent.v1.RecordCapacityAssessmentRequest.domain:type_name -> stafett.consent.v1.CapacityDomain
-	44, // 12: stafett.consent.v1.RegisterRepresentativeRequest.role:type_name -> stafett.consent.v1.RepresentativeRole
-	45, // 13: stafett.consent.v1.StartCompulsoryCareRequest.kind:type_name -> stafett.consent.v1.CompulsoryCareKind
-	41, // 14: stafett.consent.v1.PermitContactAfterEndRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
-	41, // 15: stafett.consent.v1.RevokeContactAfterEndRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
-	39, // 16: stafett.consent.v1.UseEmergencyAccessResponse.expires_at:type_name -> google.protobuf.Timestamp
-	46, // 17: stafett.consent.v1.ListEmergencyAccessesResponse.accesses:type_name -> stafett.consent.v1.EmergencyAccess
-	37, // 18: stafett.consent.v1.CheckAccessRequest.category:type_name -> stafett.consent.v1.Category
-	38, // 19: stafett.consent.v1.CheckAccessRequest.purpose:type_name -> stafett.consent.v1.Purpose
-	47, // 20: stafett.consent.v1.CheckAccessResponse.decision:type_name -> stafett.consent.v1.Decision
-	48, // 21: stafett.consent.v1.CheckAccessResponse.basis:type_name -> stafett.consent.v1.Basis
-	49, // 22: stafett.consent.v1.GetLegalStatusResponse.legal_status:type_name -> stafett.consent.v1.LegalStatus
-	50, // 23: stafett.consent.v1.ListConsentsResponse.consents:type_name -> stafett.consent.v1.Consent
-	51, // 24: stafett.consent.v1.ListAccessLogResponse.entries:type_name -> stafett.consent.v1.AccessLogEntry
-	0,  // 25: stafett.consent.v1.ConsentService.ResolvePatient:input_type -> stafett.consent.v1.ResolvePatientRequest
-	2,  // 26: stafett.consent.v1.ConsentService.GrantConsent:input_type -> stafett.consent.v1.GrantConsentRequest
-	4,  // 27: stafett.consent.v1.ConsentService.WithdrawConsent:input_type -> stafett.consent.v1.WithdrawConsentRequest
-	6,  // 28: stafett.consent.v1.ConsentService.RecordObjection:input_type -> stafett.consent.v1.RecordObjectionRequest
-	8,  // 29: stafett.consent.v1.ConsentService.LiftObjection:input_type -> stafett.consent.v1.LiftObjectionRequest
-	10, // 30: stafett.consent.v1.ConsentService.RecordCapacityAssessment:input_type -> stafett.consent.v1.RecordCapacityAssessmentRequest
-	12, // 31: stafett.consent.v1.ConsentService.RegisterRepresentative:input_type -> stafett.consent.v1.RegisterRepresentativeRequest
-	14, // 32: stafett.consent.v1.ConsentService.StartCompulsoryCare:input_type -> stafett.consent.v1.StartCompulsoryCareRequest
-	16, // 33: stafett.consent.v1.ConsentService.EndCompulsoryCare:input_type -> stafett.consent.v1.EndCompulsoryCareRequest
-	18, // 34: stafett.consent.v1.ConsentService.PermitContactAfterEnd:input_type -> stafett.consent.v1.PermitContactAfterEndRequest
-	20, // 35: stafett.consent.v1.ConsentService.RevokeContactAfterEnd:input_type -> stafett.consent.v1.RevokeContactAfterEndRequest
-	22, // 36: stafett.consent.v1.ConsentService.UseEmergencyAccess:input_type -> stafett.consent.v1.UseEmergencyAccessRequest
-	24, // 37: stafett.consent.v1.ConsentService.ListEmergencyAccesses:input_type -> stafett.consent.v1.ListEmergencyAccessesRequest
-	26, // 38: stafett.consent.v1.ConsentService.ReviewEmergencyAccess:input_type -> stafett.consent.v1.ReviewEmergencyAccessRequest
-	28, // 39: stafett.consent.v1.ConsentService.CheckAccess:input_type -> stafett.consent.v1.CheckAccessRequest
-	30, // 40: stafett.consent.v1.ConsentService.GetLegalStatus:input_type -> stafett.consent.v1.GetLegalStatusRequest
-	32, // 41: stafett.consent.v1.ConsentService.ListConsents:input_type -> stafett.consent.v1.ListConsentsRequest
-	34, // 42: stafett.consent.v1.ConsentService.ListAccessLog:input_type -> stafett.consent.v1.ListAccessLogRequest
-	1,  // 43: stafett.consent.v1.ConsentService.ResolvePatient:output_type -> stafett.consent.v1.ResolvePatientResponse
-	3,  // 44: stafett.consent.v1.ConsentService.GrantConsent:output_type -> stafett.consent.v1.GrantConsentResponse
-	5,  // 45: stafett.consent.v1.ConsentService.WithdrawConsent:output_type -> stafett.consent.v1.WithdrawConsentResponse
-	7,  // 46: stafett.consent.v1.ConsentService.RecordObjection:output_type -> stafett.consent.v1.RecordObjectionResponse
-	9,  // 47: stafett.consent.v1.ConsentService.LiftObjection:output_type -> stafett.consent.v1.LiftObjectionResponse
-	11, // 48: stafett.consent.v1.ConsentService.RecordCapacityAssessment:output_type -> stafett.consent.v1.RecordCapacityAssessmentResponse
-	13, // 49: stafett.consent.v1.ConsentService.RegisterRepresentative:output_type -> stafett.consent.v1.RegisterRepresentativeResponse
-	15, // 50: stafett.consent.v1.ConsentService.StartCompulsoryCare:output_type -> stafett.consent.v1.StartCompulsoryCareResponse
-	17, // 51: stafett.consent.v1.ConsentService.EndCompulsoryCare:output_type -> stafett.consent.v1.EndCompulsoryCareResponse
-	19, // 52: stafett.consent.v1.ConsentService.PermitContactAfterEnd:output_type -> stafett.consent.v1.PermitContactAfterEndResponse
-	21, // 53: stafett.consent.v1.ConsentService.RevokeContactAfterEnd:output_type -> stafett.consent.v1.RevokeContactAfterEndResponse
-	23, // 54: stafett.consent.v1.ConsentService.UseEmergencyAccess:output_type -> stafett.consent.v1.UseEmergencyAccessResponse
-	25, // 55: stafett.consent.v1.ConsentService.ListEmergencyAccesses:output_type -> stafett.consent.v1.ListEmergencyAccessesResponse
-	27, // 56: stafett.consent.v1.ConsentService.ReviewEmergencyAccess:output_type -> stafett.consent.v1.ReviewEmergencyAccessResponse
-	29, // 57: stafett.consent.v1.ConsentService.CheckAccess:output_type -> stafett.consent.v1.CheckAccessResponse
-	31, // 58: stafett.consent.v1.ConsentService.GetLegalStatus:output_type -> stafett.consent.v1.GetLegalStatusResponse
-	33, // 59: stafett.consent.v1.ConsentService.ListConsents:output_type -> stafett.consent.v1.ListConsentsResponse
-	35, // 60: stafett.consent.v1.ConsentService.ListAccessLog:output_type -> stafett.consent.v1.ListAccessLogResponse
-	43, // [43:61] is the sub-list for method output_type
-	25, // [25:43] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	38, // 0: stafett.consent.v1.GrantConsentRequest.grantee:type_name -> stafett.consent.v1.Grantee
+	39, // 1: stafett.consent.v1.GrantConsentRequest.categories:type_name -> stafett.consent.v1.Category
+	40, // 2: stafett.consent.v1.GrantConsentRequest.purpose:type_name -> stafett.consent.v1.Purpose
+	41, // 3: stafett.consent.v1.GrantConsentRequest.valid_until:type_name -> google.protobuf.Timestamp
+	42, // 4: stafett.consent.v1.GrantConsentRequest.method:type_name -> stafett.consent.v1.ConsentMethod
+	43, // 5: stafett.consent.v1.GrantConsentRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	43, // 6: stafett.consent.v1.WithdrawConsentRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	44, // 7: stafett.consent.v1.RecordObjectionRequest.against:type_name -> stafett.consent.v1.ObjectionTarget
+	39, // 8: stafett.consent.v1.RecordObjectionRequest.categories:type_name -> stafett.consent.v1.Category
+	43, // 9: stafett.consent.v1.RecordObjectionRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	43, // 10: stafett.consent.v1.LiftObjectionRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	45, // 11: stafett.consent.v1.RecordCapacityAssessmentRequest.domain:type_name -> stafett.consent.v1.CapacityDomain
+	46, // 12: stafett.consent.v1.RegisterRepresentativeRequest.role:type_name -> stafett.consent.v1.RepresentativeRole
+	47, // 13: stafett.consent.v1.StartCompulsoryCareRequest.kind:type_name -> stafett.consent.v1.CompulsoryCareKind
+	43, // 14: stafett.consent.v1.PermitContactAfterEndRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	43, // 15: stafett.consent.v1.RevokeContactAfterEndRequest.on_behalf_of:type_name -> stafett.events.v1.Actor
+	41, // 16: stafett.consent.v1.UseEmergencyAccessResponse.expires_at:type_name -> google.protobuf.Timestamp
+	48, // 17: stafett.consent.v1.ListEmergencyAccessesResponse.accesses:type_name -> stafett.consent.v1.EmergencyAccess
+	39, // 18: stafett.consent.v1.CheckAccessRequest.category:type_name -> stafett.consent.v1.Category
+	40, // 19: stafett.consent.v1.CheckAccessRequest.purpose:type_name -> stafett.consent.v1.Purpose
+	49, // 20: stafett.consent.v1.CheckAccessResponse.decision:type_name -> stafett.consent.v1.Decision
+	50, // 21: stafett.consent.v1.CheckAccessResponse.basis:type_name -> stafett.consent.v1.Basis
+	28, // 22: stafett.consent.v1.BatchCheckAccessRequest.checks:type_name -> stafett.consent.v1.CheckAccessRequest
+	29, // 23: stafett.consent.v1.BatchCheckAccessResponse.results:type_name -> stafett.consent.v1.CheckAccessResponse
+	51, // 24: stafett.consent.v1.GetLegalStatusResponse.legal_status:type_name -> stafett.consent.v1.LegalStatus
+	52, // 25: stafett.consent.v1.ListConsentsResponse.consents:type_name -> stafett.consent.v1.Consent
+	53, // 26: stafett.consent.v1.ListAccessLogResponse.entries:type_name -> stafett.consent.v1.AccessLogEntry
+	0,  // 27: stafett.consent.v1.ConsentService.ResolvePatient:input_type -> stafett.consent.v1.ResolvePatientRequest
+	2,  // 28: stafett.consent.v1.ConsentService.GrantConsent:input_type -> stafett.consent.v1.GrantConsentRequest
+	4,  // 29: stafett.consent.v1.ConsentService.WithdrawConsent:input_type -> stafett.consent.v1.WithdrawConsentRequest
+	6,  // 30: stafett.consent.v1.ConsentService.RecordObjection:input_type -> stafett.consent.v1.RecordObjectionRequest
+	8,  // 31: stafett.consent.v1.ConsentService.LiftObjection:input_type -> stafett.consent.v1.LiftObjectionRequest
+	10, // 32: stafett.consent.v1.ConsentService.RecordCapacityAssessment:input_type -> stafett.consent.v1.RecordCapacityAssessmentRequest
+	12, // 33: stafett.consent.v1.ConsentService.RegisterRepresentative:input_type -> stafett.consent.v1.RegisterRepresentativeRequest
+	14, // 34: stafett.consent.v1.ConsentService.StartCompulsoryCare:input_type -> stafett.consent.v1.StartCompulsoryCareRequest
+	16, // 35: stafett.consent.v1.ConsentService.EndCompulsoryCare:input_type -> stafett.consent.v1.EndCompulsoryCareRequest
+	18, // 36: stafett.consent.v1.ConsentService.PermitContactAfterEnd:input_type -> stafett.consent.v1.PermitContactAfterEndRequest
+	20, // 37: stafett.consent.v1.ConsentService.RevokeContactAfterEnd:input_type -> stafett.consent.v1.RevokeContactAfterEndRequest
+	22, // 38: stafett.consent.v1.ConsentService.UseEmergencyAccess:input_type -> stafett.consent.v1.UseEmergencyAccessRequest
+	24, // 39: stafett.consent.v1.ConsentService.ListEmergencyAccesses:input_type -> stafett.consent.v1.ListEmergencyAccessesRequest
+	26, // 40: stafett.consent.v1.ConsentService.ReviewEmergencyAccess:input_type -> stafett.consent.v1.ReviewEmergencyAccessRequest
+	28, // 41: stafett.consent.v1.ConsentService.CheckAccess:input_type -> stafett.consent.v1.CheckAccessRequest
+	30, // 42: stafett.consent.v1.ConsentService.BatchCheckAccess:input_type -> stafett.consent.v1.BatchCheckAccessRequest
+	32, // 43: stafett.consent.v1.ConsentService.GetLegalStatus:input_type -> stafett.consent.v1.GetLegalStatusRequest
+	34, // 44: stafett.consent.v1.ConsentService.ListConsents:input_type -> stafett.consent.v1.ListConsentsRequest
+	36, // 45: stafett.consent.v1.ConsentService.ListAccessLog:input_type -> stafett.consent.v1.ListAccessLogRequest
+	1,  // 46: stafett.consent.v1.ConsentService.ResolvePatient:output_type -> stafett.consent.v1.ResolvePatientResponse
+	3,  // 47: stafett.consent.v1.ConsentService.GrantConsent:output_type -> stafett.consent.v1.GrantConsentResponse
+	5,  // 48: stafett.consent.v1.ConsentService.WithdrawConsent:output_type -> stafett.consent.v1.WithdrawConsentResponse
+	7,  // 49: stafett.consent.v1.ConsentService.RecordObjection:output_type -> stafett.consent.v1.RecordObjectionResponse
+	9,  // 50: stafett.consent.v1.ConsentService.LiftObjection:output_type -> stafett.consent.v1.LiftObjectionResponse
+	11, // 51: stafett.consent.v1.ConsentService.RecordCapacityAssessment:output_type -> stafett.consent.v1.RecordCapacityAssessmentResponse
+	13, // 52: stafett.consent.v1.ConsentService.RegisterRepresentative:output_type -> stafett.consent.v1.RegisterRepresentativeResponse
+	15, // 53: stafett.consent.v1.ConsentService.StartCompulsoryCare:output_type -> stafett.consent.v1.StartCompulsoryCareResponse
+	17, // 54: stafett.consent.v1.ConsentService.EndCompulsoryCare:output_type -> stafett.consent.v1.EndCompulsoryCareResponse
+	19, // 55: stafett.consent.v1.ConsentService.PermitContactAfterEnd:output_type -> stafett.consent.v1.PermitContactAfterEndResponse
+	21, // 56: stafett.consent.v1.ConsentService.RevokeContactAfterEnd:output_type -> stafett.consent.v1.RevokeContactAfterEndResponse
+	23, // 57: stafett.consent.v1.ConsentService.UseEmergencyAccess:output_type -> stafett.consent.v1.UseEmergencyAccessResponse
+	25, // 58: stafett.consent.v1.ConsentService.ListEmergencyAccesses:output_type -> stafett.consent.v1.ListEmergencyAccessesResponse
+	27, // 59: stafett.consent.v1.ConsentService.ReviewEmergencyAccess:output_type -> stafett.consent.v1.ReviewEmergencyAccessResponse
+	29, // 60: stafett.consent.v1.ConsentService.CheckAccess:output_type -> stafett.consent.v1.CheckAccessResponse
+	31, // 61: stafett.consent.v1.ConsentService.BatchCheckAccess:output_type -> stafett.consent.v1.BatchCheckAccessResponse
+	33, // 62: stafett.consent.v1.ConsentService.GetLegalStatus:output_type -> stafett.consent.v1.GetLegalStatusResponse
+	35, // 63: stafett.consent.v1.ConsentService.ListConsents:output_type -> stafett.consent.v1.ListConsentsResponse
+	37, // 64: stafett.consent.v1.ConsentService.ListAccessLog:output_type -> stafett.consent.v1.ListAccessLogResponse
+	46, // [46:65] is the sub-list for method output_type
+	27, // [27:46] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_stafett_consent_v1_consent_service_proto_init() }
@@ -2504,7 +2606,7 @@ func file_stafett_consent_v1_consent_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stafett_consent_v1_consent_service_proto_rawDesc), len(file_stafett_consent_v1_consent_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   36,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,7 @@ const (
 	ConsentService_ListEmergencyAccesses_FullMethodName    = "/stafett.consent.v1.ConsentService/ListEmergencyAccesses"
 	ConsentService_ReviewEmergencyAccess_FullMethodName    = "/stafett.consent.v1.ConsentService/ReviewEmergencyAccess"
 	ConsentService_CheckAccess_FullMethodName              = "/stafett.consent.v1.ConsentService/CheckAccess"
+	ConsentService_BatchCheckAccess_FullMethodName         = "/stafett.consent.v1.ConsentService/BatchCheckAccess"
 	ConsentService_GetLegalStatus_FullMethodName           = "/stafett.consent.v1.ConsentService/GetLegalStatus"
 	ConsentService_ListConsents_FullMethodName             = "/stafett.consent.v1.ConsentService/ListConsents"
 	ConsentService_ListAccessLog_FullMethodName            = "/stafett.consent.v1.ConsentService/ListAccessLog"
@@ -78,6 +79,10 @@ type ConsentServiceClient interface {
 	// CheckAccess decides whether an actor may read a category of a patient's
 	// data. Service identities only.
 	CheckAccess(ctx context.Context, in *CheckAccessRequest, opts ...grpc.CallOption) (*CheckAccessResponse, error)
+	// BatchCheckAccess decides several checks behind one read barrier and
+	// answers them in request order, so a page of a listing costs one call.
+	// Service identities only.
+	BatchCheckAccess(ctx context.Context, in *BatchCheckAccessRequest, opts ...grpc.CallOption) (*BatchCheckAccessResponse, error)
 	// GetLegalStatus returns age band, capacity, compulsory care and representatives.
 	GetLegalStatus(ctx context.Context, in *GetLegalStatusRequest, opts ...grpc.CallOption) (*GetLegalStatusResponse, error)
 	// ListConsents lists a patient's consents.
@@ -244,6 +249,16 @@ func (c *consentServiceClient) CheckAccess(ctx context.Context, in *CheckAccessR
 	return out, nil
 }
 
+func (c *consentServiceClient) BatchCheckAccess(ctx context.Context, in *BatchCheckAccessRequest, opts ...grpc.CallOption) (*BatchCheckAccessResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchCheckAccessResponse)
+	err := c.cc.Invoke(ctx, ConsentService_BatchCheckAccess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *consentServiceClient) GetLegalStatus(ctx context.Context, in *GetLegalStatusRequest, opts ...grpc.CallOption) (*GetLegalStatusResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetLegalStatusResponse)
@@ -313,6 +328,10 @@ type ConsentServiceServer interface {
 	// CheckAccess decides whether an actor may read a category of a patient's
 	// data. Service identities only.
 	CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error)
+	// BatchCheckAccess decides several checks behind one read barrier and
+	// answers them in request order, so a page of a listing costs one call.
+	// Service identities only.
+	BatchCheckAccess(context.Context, *BatchCheckAccessRequest) (*BatchCheckAccessResponse, error)
 	// GetLegalStatus returns age band, capacity, compulsory care and representatives.
 	GetLegalStatus(context.Context, *GetLegalStatusRequest) (*GetLegalStatusResponse, error)
 	// ListConsents lists a patient's consents.
@@ -373,6 +392,9 @@ func (UnimplementedConsentServiceServer) ReviewEmergencyAccess(context.Context, 
 }
 func (UnimplementedConsentServiceServer) CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckAccess not implemented")
+}
+func (UnimplementedConsentServiceServer) BatchCheckAccess(context.Context, *BatchCheckAccessRequest) (*BatchCheckAccessResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchCheckAccess not implemented")
 }
 func (UnimplementedConsentServiceServer) GetLegalStatus(context.Context, *GetLegalStatusRequest) (*GetLegalStatusResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetLegalStatus not implemented")
@@ -674,6 +696,24 @@ func _ConsentService_CheckAccess_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConsentService_BatchCheckAccess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchCheckAccessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConsentServiceServer).BatchCheckAccess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConsentService_BatchCheckAccess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConsentServiceServer).BatchCheckAccess(ctx, req.(*BatchCheckAccessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ConsentService_GetLegalStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetLegalStatusRequest)
 	if err := dec(in); err != nil {
@@ -794,6 +834,10 @@ var ConsentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckAccess",
 			Handler:    _ConsentService_CheckAccess_Handler,
+		},
+		{
+			MethodName: "BatchCheckAccess",
+			Handler:    _ConsentService_BatchCheckAccess_Handler,
 		},
 		{
 			MethodName: "GetLegalStatus",

@@ -51,9 +51,13 @@ type Commit struct {
 	PatientId string `protobuf:"bytes,10,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
 	// The events, in the order they happened. Each type URL names a stable
 	// event type such as type.googleapis.com/stafett.referral.v1.ReferralReceived.
-	Events        []*anypb.Any `protobuf:"bytes,11,rep,name=events,proto3" json:"events,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Events []*anypb.Any `protobuf:"bytes,11,rep,name=events,proto3" json:"events,omitempty"`
+	// Digest of the request that made the command (everything but its request
+	// id), so a request id reused for a different request is refused instead
+	// of silently answered with the first one.
+	RequestFingerprint string `protobuf:"bytes,12,opt,name=request_fingerprint,json=requestFingerprint,proto3" json:"request_fingerprint,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Commit) Reset() {
@@ -163,6 +167,13 @@ func (x *Commit) GetEvents() []*anypb.Any {
 	return nil
 }
 
+func (x *Commit) GetRequestFingerprint() string {
+	if x != nil {
+		return x.RequestFingerprint
+	}
+	return ""
+}
+
 // Actor is who made a change. It never holds a national id or a name.
 type Actor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -249,7 +260,7 @@ var File_stafett_events_v1_commit_proto protoreflect.FileDescriptor
 
 const file_stafett_events_v1_commit_proto_rawDesc = "" +
 	"\n" +
-	"\x1estafett/events/v1/commit.proto\x12\x11stafett.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x03\n" +
+	"\x1estafett/events/v1/commit.proto\x12\x11stafett.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfa\x03\n" +
 	"\x06Commit\x12\x1b\n" +
 	"\tcommit_id\x18\x01 \x01(\tR\bcommitId\x12%\n" +
 	"\x0eaggregate_type\x18\x02 \x01(\tR\raggregateType\x12!\n" +
@@ -264,7 +275,8 @@ const file_stafett_events_v1_commit_proto_rawDesc = "" +
 	"\n" +
 	"patient_id\x18\n" +
 	" \x01(\tR\tpatientId\x12,\n" +
-	"\x06events\x18\v \x03(\v2\x14.google.protobuf.AnyR\x06events\"\x9c\x01\n" +
+	"\x06events\x18\v \x03(\v2\x14.google.protobuf.AnyR\x06events\x12/\n" +
+	"\x13request_fingerprint\x18\f \x01(\tR\x12requestFingerprint\"\x9c\x01\n" +
 	"\x05Actor\x12'\n" +
 	"\x0fprofessional_id\x18\x01 \x01(\tR\x0eprofessionalId\x12\x1d\n" +
 	"\n" +

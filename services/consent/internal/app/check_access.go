@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/ids"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent/internal/domain"
 )
@@ -38,6 +40,37 @@ func (a *App) CheckAccess(ctx context.Context, c Caller, req CheckAccessRequest)
 	return a.decide(req), nil
 }
 
+// MaxBatch bounds one BatchCheckAccess: a page of a listing at most.
+const MaxBatch = 500
+
+// BatchCheckAccess answers several checks, in request order, behind one read
+// barrier: a listing's page costs one call and one stream-info request.
+func (a *App) BatchCheckAccess(ctx context.Context, c Caller, reqs []CheckAccessRequest) ([]domain.AccessDecision, error) {
+	if !c.Service {
+		return nil, errs.Permission("only services may check access")
+	}
+	var v errs.Validation
+	if len(reqs) > MaxBatch {
+		v.Add("checks", "must hold at most 500 checks")
+	}
+	for i, r := range reqs {
+		if !ids.IsPatientID(r.PatientID) {
+			v.Add(fmt.Sprintf("checks[%d].patient_id", i), "must be a patient id (pt_…) from ResolvePatient")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := a.fresh(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]domain.AccessDecision, len(reqs))
+	for i, r := range reqs {
+		out[i] = a.decide(r)
+	}
+	return out, nil
+}
+
 func (a *App) decide(req CheckAccessRequest) domain.AccessDecision {
 	s := a.image.Get(req.PatientID).State
 	return domain.CheckAccess(s, domain.AccessRequest{
@@ -57,12 +90,29 @@ func (l localChecker) CheckAccess(ctx context.Context, req *consentv1.CheckAcces
 	if err := l.app.fresh(ctx); err != nil {
 		return nil, err
 	}
-	d := l.app.decide(CheckAccessRequest{
-		ActorProfessionalID: req.GetActorProfessionalId(), ActorOrgNumber: req.GetActorOrgNumber(),
-		ActorPatientID: req.GetActorPatientId(), PatientID: req.GetPatientId(),
-		Category: req.GetCategory(), Purpose: req.GetPurpose(),
-	})
+	d := l.app.decide(CheckRequestFromProto(req))
 	return &consentv1.CheckAccessResponse{Decision: d.Decision(), Basis: d.Basis, ConsentId: d.ConsentID}, nil
+}
+
+func (l localChecker) BatchCheckAccess(ctx context.Context, req *consentv1.BatchCheckAccessRequest) (*consentv1.BatchCheckAccessResponse, error) {
+	if err := l.app.fresh(ctx); err != nil {
+		return nil, err
+	}
+	resp := &consentv1.BatchCheckAccessResponse{}
+	for _, r := range req.GetChecks() {
+		d := l.app.decide(CheckRequestFromProto(r))
+		resp.Results = append(resp.Results, &consentv1.CheckAccessResponse{Decision: d.Decision(), Basis: d.Basis, ConsentId: d.ConsentID})
+	}
+	return resp, nil
+}
+
+// CheckRequestFromProto maps a wire check to the application's.
+func CheckRequestFromProto(r *consentv1.CheckAccessRequest) CheckAccessRequest {
+	return CheckAccessRequest{
+		ActorProfessionalID: r.GetActorProfessionalId(), ActorOrgNumber: r.GetActorOrgNumber(),
+		ActorPatientID: r.GetActorPatientId(), PatientID: r.GetPatientId(),
+		Category: r.GetCategory(), Purpose: r.GetPurpose(),
+	}
 }
 
 func roleOf(r string) authn.Role { return authn.Role(r) }

@@ -52,9 +52,12 @@ func permit(b consentv1.Basis) AccessDecision { return AccessDecision{Permit: tr
 //     the active pathway's unit and coordinator, health personnel with an
 //     active care relationship — unless an objection covers the category and
 //     names the professional or their unit;
-//  5. a unit that holds its own record of a referral, for CATEGORY_REFERRAL.
+//  5. a unit that holds its own record of a referral, for CATEGORY_REFERRAL;
+//     the organisation that sent a referral holds the record it wrote, for
+//     whoever there asks (its integration engine follows the referral's
+//     status; the referral service opens only the records it sent).
 //
-// Bases 3–5 and care-team consents need an hpr: id: NAV, schools,
+// Bases 3–5 (but the sender's) and care-team consents need an hpr: id: NAV, schools,
 // educational-psychological services and child welfare (ext:) reach patient
 // data only by a consent naming them or their organisation. Everything else
 // is denied, and an unknown patient looks the same as a denied one.
@@ -90,6 +93,13 @@ func CheckAccess(s PatientState, req AccessRequest) AccessDecision {
 			// A consent to "the care team" is generic; an objection naming
 			// someone is the patient's more specific, so it wins.
 			return AccessDecision{Permit: true, Basis: consentv1.Basis_BASIS_CONSENT, ConsentID: c.ID}
+		}
+	}
+	if req.Category == consentv1.Category_CATEGORY_REFERRAL && a.org != "" {
+		for _, r := range s.Referrals {
+			if r.Sender == a.org {
+				return permit(consentv1.Basis_BASIS_RECORD_HOLDER)
+			}
 		}
 	}
 	if !a.health {

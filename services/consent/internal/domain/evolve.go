@@ -107,14 +107,14 @@ func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientStat
 			s.BirthDate = d
 		}
 		u := ids.UnitFromRef(e.GetReceivingUnit())
-		s = putReferral(s, ReferralFact{ID: e.GetReferralId(), Unit: u, Open: true, RecordHolders: []string{u.OrgNumber}})
+		s = putReferral(s, ReferralFact{ID: e.GetReferralId(), Unit: u, Open: true, RecordHolders: []string{u.OrgNumber}, Sender: e.GetSenderOrgNumber()})
 	case *referralv1.ReferralAssessed:
 		if d := fold.Date(e.GetPatientBirthDate()); !d.IsZero() && s.BirthDate.IsZero() {
 			s.BirthDate = d
 		}
 		if r, ok := s.Referrals[e.GetReferralId()]; ok {
 			// A granted right keeps the referral open until its pathway ends
-			// (HOOK: pathway events close it); no right closes it now.
+			// (evolve_pathway.go closes it); no right closes it now.
 			r.RightGranted = e.GetRightGranted() != nil
 			r.Open = r.RightGranted
 			s = putReferral(s, r)

@@ -139,8 +139,8 @@ type ReferralFact struct {
 	ID   string
 	Unit Unit // the current receiving unit
 	// Open while received, being assessed, or granted and its pathway not
-	// completed or transferred. NoRight and withdrawal close it; a later issue's
-	// pathway events close a granted one.
+	// completed or transferred. NoRight and withdrawal close it; pathway
+	// completion or transfer closes a granted one.
 	Open bool
 	// RightGranted marks a referral that stays open until its pathway ends.
 	RightGranted bool
@@ -148,6 +148,9 @@ type ReferralFact struct {
 	// at some point (the current unit and every unit it was forwarded from).
 	// They keep their own record of it (BASIS_RECORD_HOLDER).
 	RecordHolders []string
+	// Sender is the organisation that sent the referral: it keeps the
+	// record it wrote (BASIS_RECORD_HOLDER), whoever there asks.
+	Sender string
 }
 
 // PathwayFact is an active care pathway. HOOK: no pathway events exist yet;

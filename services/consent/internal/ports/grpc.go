@@ -7,7 +7,6 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
@@ -51,6 +50,7 @@ func Scopes() authn.Policy {
 		s + "ListEmergencyAccesses":    read,
 		s + "ReviewEmergencyAccess":    write,
 		s + "CheckAccess":              check,
+		s + "BatchCheckAccess":         check,
 		s + "GetLegalStatus":           read,
 		s + "ListConsents":             read,
 		s + "ListAccessLog":            read,
@@ -58,14 +58,14 @@ func Scopes() authn.Policy {
 }
 
 func (s *Server) caller(ctx context.Context) (app.Caller, error) {
-	a, p, err := access.Caller(ctx, s.pseudonyms)
+	a, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return app.Caller{}, err
 	}
 	return app.Caller{
-		Actor:   domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, PatientID: a.PatientID, Service: p.Service},
-		Service: p.IsService(),
-		Role:    string(p.Role),
+		Actor:   domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, PatientID: a.PatientID, Service: a.Service},
+		Service: a.IsService(),
+		Role:    string(a.Role),
 	}, nil
 }
 
@@ -290,14 +290,31 @@ func (s *Server) CheckAccess(ctx context.Context, req *consentv1.CheckAccessRequ
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.app.CheckAccess(ctx, c, app.CheckAccessRequest{
-		ActorProfessionalID: req.GetActorProfessionalId(), ActorOrgNumber: req.GetActorOrgNumber(), ActorPatientID: req.GetActorPatientId(),
-		PatientID: req.GetPatientId(), Category: req.GetCategory(), Purpose: req.GetPurpose(),
-	})
+	d, err := s.app.CheckAccess(ctx, c, app.CheckRequestFromProto(req))
 	if err != nil {
 		return nil, err
 	}
 	return &consentv1.CheckAccessResponse{Decision: d.Decision(), Basis: d.Basis, ConsentId: d.ConsentID}, nil
+}
+
+func (s *Server) BatchCheckAccess(ctx context.Context, req *consentv1.BatchCheckAccessRequest) (*consentv1.BatchCheckAccessResponse, error) {
+	c, err := s.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	checks := make([]app.CheckAccessRequest, len(req.GetChecks()))
+	for i, r := range req.GetChecks() {
+		checks[i] = app.CheckRequestFromProto(r)
+	}
+	ds, err := s.app.BatchCheckAccess(ctx, c, checks)
+	if err != nil {
+		return nil, err
+	}
+	resp := &consentv1.BatchCheckAccessResponse{Results: make([]*consentv1.CheckAccessResponse, len(ds))}
+	for i, d := range ds {
+		resp.Results[i] = &consentv1.CheckAccessResponse{Decision: d.Decision(), Basis: d.Basis, ConsentId: d.ConsentID}
+	}
+	return resp, nil
 }
 
 func (s *Server) GetLegalStatus(ctx context.Context, req *consentv1.GetLegalStatusRequest) (*consentv1.GetLegalStatusResponse, error) {

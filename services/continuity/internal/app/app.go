@@ -29,7 +29,8 @@ const ServiceName = "continuity"
 // Guard is the access guard (pkg/access): Check decides, Allow decides and
 // writes the access log.
 type Guard interface {
-	Check(ctx context.Context, actor access.Actor, read access.Read) (access.Decision, bool, error)
+	Check(ctx context.Context, actor access.Actor, read access.Read) (access.Decision, error)
+	CheckBatch(ctx context.Context, actor access.Actor, reads []access.Read) ([]access.Decision, error)
 	Allow(ctx context.Context, actor access.Actor, read access.Read, what string) (access.Decision, error)
 }
 
@@ -135,7 +136,8 @@ func (a *App) authorize(ctx context.Context, c Caller, patientID string, categor
 	if c.Role == authn.RoleOps {
 		return errs.NotFound(what)
 	}
-	_, ok, err := a.guard.Check(ctx, c, access.Read{PatientID: patientID, Category: category})
+	d, err := a.guard.Check(ctx, c, access.Read{PatientID: patientID, Category: category})
+	ok := d.Permit
 	if err != nil {
 		return err
 	}
@@ -149,7 +151,8 @@ func (a *App) authorize(ctx context.Context, c Caller, patientID string, categor
 // coordinator, a planning-group member) may read a category of the
 // patient's data, and on which basis.
 func (a *App) mayRead(ctx context.Context, professionalID, patientID string, category consentv1.Category) (access.Decision, bool, error) {
-	return a.guard.Check(ctx, access.Actor{ProfessionalID: professionalID}, access.Read{PatientID: patientID, Category: category})
+	d, err := a.guard.Check(ctx, access.Actor{ProfessionalID: professionalID}, access.Read{PatientID: patientID, Category: category})
+	return d, d.Permit, err
 }
 
 // relationshipPatient finds the patient a relationship belongs to, if the

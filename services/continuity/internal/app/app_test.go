@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/access/accesstest"
 	"github.com/stafett/stafett/pkg/audit"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
@@ -40,32 +41,31 @@ const (
 
 // checker fakes the consent service's CheckAccess: the patient reads their
 // own data, the DPS is the care team, and consents are per professional.
-type checker struct {
-	mu       sync.Mutex
-	consents map[string]string // professional id -> consent id, CATEGORY_PLAN
+// consents is what the fake consent service permits: the patient's own
+// data, the DPS's care team, and plan consents given to named professionals.
+type consents struct {
+	mu             sync.Mutex
+	byProfessional map[string]string // professional id -> consent id, CATEGORY_PLAN
 }
 
-func (c *checker) consent(professional, consentID string) {
+func (c *consents) consent(professional, consentID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.consents[professional] = consentID
+	c.byProfessional[professional] = consentID
 }
 
-func (c *checker) CheckAccess(_ context.Context, req *consentv1.CheckAccessRequest) (*consentv1.CheckAccessResponse, error) {
+func (c *consents) rule(req *consentv1.CheckAccessRequest) *consentv1.CheckAccessResponse {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	permit := func(b consentv1.Basis, id string) *consentv1.CheckAccessResponse {
-		return &consentv1.CheckAccessResponse{Decision: consentv1.Decision_DECISION_PERMIT, Basis: b, ConsentId: id}
-	}
 	switch {
 	case req.GetActorPatientId() != "" && req.GetActorPatientId() == req.GetPatientId():
-		return permit(consentv1.Basis_BASIS_OWN_DATA, ""), nil
-	case req.GetCategory() == consentv1.Category_CATEGORY_PLAN && c.consents[req.GetActorProfessionalId()] != "":
-		return permit(consentv1.Basis_BASIS_CONSENT, c.consents[req.GetActorProfessionalId()]), nil
+		return accesstest.Permit(consentv1.Basis_BASIS_OWN_DATA, "")
+	case req.GetCategory() == consentv1.Category_CATEGORY_PLAN && c.byProfessional[req.GetActorProfessionalId()] != "":
+		return accesstest.Permit(consentv1.Basis_BASIS_CONSENT, c.byProfessional[req.GetActorProfessionalId()])
 	case req.GetActorOrgNumber() == dpsOrg, req.GetActorProfessionalId() == nurseHPR:
-		return permit(consentv1.Basis_BASIS_CARE_TEAM, ""), nil
+		return accesstest.Permit(consentv1.Basis_BASIS_CARE_TEAM, "")
 	}
-	return &consentv1.CheckAccessResponse{Decision: consentv1.Decision_DECISION_DENY}, nil
+	return nil
 }
 
 // consentCommands records what the application asked the consent service to do.
@@ -93,7 +93,7 @@ type env struct {
 	app     *app.App
 	store   *eventstore.Store
 	audit   *audit.Log
-	checker *checker
+	checker *consents
 	consent *consentCommands
 	patient string
 }
@@ -118,11 +118,11 @@ func start(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	clk := clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
-	e := &env{store: store, audit: log, checker: &checker{consents: map[string]string{}}, consent: &consentCommands{}, patient: pseudonyms.PatientID(nid)}
+	e := &env{store: store, audit: log, checker: &consents{byProfessional: map[string]string{}}, consent: &consentCommands{}, patient: pseudonyms.PatientID(nid)}
 	image := decider.NewImage(app.Model(), nil)
 	e.app = app.New(app.Deps{
 		Store: store, Image: image, Clock: clk, IDs: idgen.NewULIDs(),
-		Guard: access.NewGuard(e.checker, log, clk), Consent: e.consent,
+		Guard: access.NewGuard(accesstest.NewChecker(e.checker.rule), log, clk), Consent: e.consent,
 	})
 	feed, err := image.Run(t.Context(), store)
 	if err != nil {

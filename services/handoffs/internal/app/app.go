@@ -21,7 +21,8 @@ import (
 
 // Guard is the consent check and access log every patient-level read passes.
 type Guard interface {
-	Check(ctx context.Context, actor access.Actor, read access.Read) (access.Decision, bool, error)
+	Check(ctx context.Context, actor access.Actor, read access.Read) (access.Decision, error)
+	CheckBatch(ctx context.Context, actor access.Actor, reads []access.Read) ([]access.Decision, error)
 	Record(ctx context.Context, actor access.Actor, read access.Read, d access.Decision) error
 }
 
@@ -94,13 +95,18 @@ func (a *App) fresh(ctx context.Context) {
 func (a *App) permitted(ctx context.Context, c Caller, patientID, op string) (domain.Allowed, map[consentv1.Category]access.Decision, error) {
 	allowed := domain.Allowed{}
 	decisions := map[consentv1.Category]access.Decision{}
-	for _, cat := range domain.Categories {
-		d, ok, err := a.guard.Check(ctx, c.Actor, read(patientID, cat, op))
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
-			allowed[cat], decisions[cat] = true, d
+	reads := make([]access.Read, len(domain.Categories))
+	for i, cat := range domain.Categories {
+		reads[i] = read(patientID, cat, op)
+	}
+	// One batched check for every category, behind one read barrier.
+	ds, err := a.guard.CheckBatch(ctx, c.Actor, reads)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, cat := range domain.Categories {
+		if ds[i].Permit {
+			allowed[cat], decisions[cat] = true, ds[i]
 		}
 	}
 	if len(allowed) == 0 {
@@ -256,7 +262,8 @@ func (a *App) GetContinuity(ctx context.Context, c Caller, patientID string, w W
 		return nil, errs.Invalid("to", "must not be before from")
 	}
 	r := read(patientID, consentv1.Category_CATEGORY_RELATIONSHIPS, "GetContinuity")
-	d, ok, err := a.guard.Check(ctx, c.Actor, r)
+	d, err := a.guard.Check(ctx, c.Actor, r)
+	ok := d.Permit
 	if err != nil {
 		return nil, err
 	}
@@ -400,7 +407,8 @@ func (a *App) allower(c Caller, op string) func(ctx context.Context, patientID s
 			return ok, nil
 		}
 		r := read(patientID, cat, op)
-		d, ok, err := a.guard.Check(ctx, c.Actor, r)
+		d, err := a.guard.Check(ctx, c.Actor, r)
+		ok := d.Permit
 		if err != nil {
 			return false, err
 		}

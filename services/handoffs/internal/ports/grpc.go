@@ -8,7 +8,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
@@ -52,7 +51,7 @@ func (s *Server) caller(ctx context.Context) (app.Caller, error) {
 		// without a principal is a wiring fault, not the caller's.
 		return app.Caller{}, errs.Permission("no authenticated caller")
 	}
-	return app.Caller{Actor: access.ActorOf(p, s.pseudonyms)}, nil
+	return app.Caller{Actor: p.Actor(s.pseudonyms)}, nil
 }
 
 func (s *Server) GetPatientJourney(ctx context.Context, req *handoffsv1.GetPatientJourneyRequest) (*handoffsv1.GetPatientJourneyResponse, error) {

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -86,7 +87,7 @@ func TestReadsAreCheckedWithConsentLoggedAndADenialLooksLikeAbsence(t *testing.T
 		t.Fatalf("the unit listing its pathways: %v %v", byUnit, err)
 	}
 
-	e.checker.failing = true
+	e.checker.Fail(context.DeadlineExceeded)
 	if _, err := e.app.GetPathway(t.Context(), clinician(), id); !errors.Is(err, errs.ErrUnavailable) {
 		t.Fatalf("consent unreachable: got %v, want unavailable", err)
 	}

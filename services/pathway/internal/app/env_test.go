@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/access/accesstest"
 	"github.com/stafett/stafett/pkg/audit"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/civil"
@@ -43,24 +44,12 @@ const (
 
 // checker permits health personnel of the organisations it lists, the way
 // the consent service permits a pathway's unit as its care team.
-type checker struct {
-	mu      sync.Mutex
-	permit  map[string]bool
-	asked   int
-	failing bool
-}
-
-func (c *checker) CheckAccess(_ context.Context, req *consentv1.CheckAccessRequest) (*consentv1.CheckAccessResponse, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.asked++
-	if c.failing {
-		return nil, context.DeadlineExceeded
+// careTeam permits the receiving unit's organisation, as the care team.
+func careTeam(req *consentv1.CheckAccessRequest) *consentv1.CheckAccessResponse {
+	if req.GetActorOrgNumber() == unitOrg {
+		return accesstest.Permit(consentv1.Basis_BASIS_CARE_TEAM, "")
 	}
-	if c.permit[req.GetActorOrgNumber()] {
-		return &consentv1.CheckAccessResponse{Decision: consentv1.Decision_DECISION_PERMIT, Basis: consentv1.Basis_BASIS_CARE_TEAM}, nil
-	}
-	return &consentv1.CheckAccessResponse{Decision: consentv1.Decision_DECISION_DENY}, nil
+	return nil
 }
 
 // legal answers GetLegalStatus with fixed facts or a fixed error.
@@ -84,7 +73,7 @@ type env struct {
 	store   *eventstore.Store
 	audit   *audit.Log
 	clock   *clock.Fake
-	checker *checker
+	checker *accesstest.Checker
 	legal   *legal
 	app     *app.App
 	patient string
@@ -113,7 +102,7 @@ func newEnv(t *testing.T) *env {
 		t: t, js: js, store: store, audit: log,
 		// Tuesday 3 March 2026, 10:00 in Oslo.
 		clock:   clock.NewFake(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)),
-		checker: &checker{permit: map[string]bool{unitOrg: true}},
+		checker: accesstest.NewChecker(careTeam),
 		legal:   &legal{facts: domain.LegalFacts{MedicationCapacity: true}},
 		patient: pseudonyms.PatientID(nid),
 	}

@@ -101,8 +101,8 @@ func (a *App) ListPathways(ctx context.Context, in ListPathways) (PathwayPage, e
 
 // allowRead is Guard.Allow with a refusal as false instead of NotFound.
 func (a *App) allowRead(ctx context.Context, c Caller, read access.Read) (bool, error) {
-	d, ok, err := a.guard.Check(ctx, c.Access, read)
-	if err != nil || !ok {
+	d, err := a.guard.Check(ctx, c.Access, read)
+	if err != nil || !d.Permit {
 		return false, err
 	}
 	if err := a.guard.Record(ctx, c.Access, read, d); err != nil {

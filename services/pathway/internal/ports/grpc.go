@@ -8,7 +8,6 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
@@ -52,7 +51,7 @@ func Scopes() authn.Policy {
 }
 
 func (s *Server) caller(ctx context.Context) (app.Caller, error) {
-	a, _, err := access.Caller(ctx, s.pseudonyms)
+	a, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return app.Caller{}, err
 	}

@@ -7,21 +7,24 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/services/referral/internal/domain"
 )
 
-// watcherActor is who appends deadline events: the service itself.
-var watcherActor = domain.Actor{Service: "referral-deadline-watcher", Role: "service"}
+// watcher is who appends deadline events: the service itself.
+func watcher() access.Actor {
+	return access.Actor{Service: "referral-deadline-watcher", Role: access.RoleService}
+}
 
 // CheckDeadlines appends every deadline event that has fallen due by the
 // clock's now, and reports how many referrals got one. Running it again is
 // harmless: each event is appended once.
 func (a *App) CheckDeadlines(ctx context.Context) (int, error) {
 	now := a.clock.Now()
-	return a.runtime.Sweep(ctx,
+	return a.referrals.Runtime().Sweep(ctx,
 		func(s decider.Snapshot[domain.Referral]) decider.Meta {
-			return a.meta(watcherActor, "", s.State.PatientID)
+			return decider.Meta{Actor: watcher().Proto(), PatientID: s.State.PatientID}
 		},
 		func(r domain.Referral) ([]proto.Message, error) { return domain.DecideDeadlines(r, now, a.policy), nil })
 }

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
-	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/paging"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
@@ -16,7 +16,6 @@ import (
 
 // ListReferrals filters a unit's referrals.
 type ListReferrals struct {
-	Actor         domain.Actor
 	Unit          domain.Unit
 	Status        referralv1.ReferralStatus
 	DueOnOrBefore string
@@ -31,12 +30,13 @@ type ReferralPage struct {
 }
 
 // ListReferrals lists the referrals a unit holds now that the actor may read.
-func (a *App) ListReferrals(ctx context.Context, in ListReferrals) (ReferralPage, error) {
+// Visibility is decided before paging: the candidates are the referrals the
+// actor's organisation holds, the page is cut from them, and one batched
+// access check decides the page's rows.
+func (a *App) ListReferrals(ctx context.Context, actor access.Actor, in ListReferrals) (ReferralPage, error) {
 	var v errs.Validation
 	v.Unit("receiving_unit", in.Unit)
-	if !statusOK(in.Status) {
-		v.Add("status", "is not a known status")
-	}
+	v.Enum("status", in.Status)
 	var due civil.Date
 	if in.DueOnOrBefore != "" {
 		d, err := civil.Parse(in.DueOnOrBefore)
@@ -51,37 +51,29 @@ func (a *App) ListReferrals(ctx context.Context, in ListReferrals) (ReferralPage
 	}
 
 	var matches []domain.Referral
-	a.image.Range(func(s decider.Snapshot[domain.Referral]) bool {
-		r := s.State
+	for _, id := range a.visible.of(actor.OrgNumber) {
+		r := a.image.Get(id).State
 		if r.Unit != in.Unit ||
 			(in.Status != referralv1.ReferralStatus_REFERRAL_STATUS_UNSPECIFIED && r.Status != in.Status) ||
 			(!due.IsZero() && (r.AssessmentDue.IsZero() || r.AssessmentDue.After(due))) ||
 			!after.Precedes(r.ReceivedAt, r.ID) {
-			return true
+			continue
 		}
 		matches = append(matches, r)
-		return true
-	})
+	}
 	slices.SortFunc(matches, func(x, y domain.Referral) int {
 		return cmp.Or(x.ReceivedAt.Compare(y.ReceivedAt), strings.Compare(x.ID, y.ID))
 	})
-
-	// Each referral is its own patient's data: only those the actor may read
-	// are listed, and each listed one is logged.
 	var page ReferralPage
-	for _, r := range matches {
-		if len(page.Referrals) == size {
-			last := page.Referrals[len(page.Referrals)-1]
-			page.NextPageToken = paging.After(last.ReceivedAt, last.ID).Encode()
-			break
-		}
-		ok, err := a.tryReveal(ctx, in.Actor, r, "ListReferrals")
-		if err != nil {
-			return ReferralPage{}, err
-		}
-		if ok {
-			page.Referrals = append(page.Referrals, r)
-		}
+	if len(matches) > size {
+		last := matches[size-1]
+		page.NextPageToken = paging.After(last.ReceivedAt, last.ID).Encode()
+		matches = matches[:size]
 	}
+	visible, err := a.referrals.Visible(ctx, actor, matches, read("ListReferrals"))
+	if err != nil {
+		return ReferralPage{}, err
+	}
+	page.Referrals = visible
 	return page, nil
 }

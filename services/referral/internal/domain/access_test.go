@@ -3,6 +3,9 @@ package domain_test
 import (
 	"testing"
 
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/testkit"
+
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/services/referral/internal/domain"
@@ -14,7 +17,7 @@ type unitCommand struct {
 	name string
 	// given is a state in which the receiving unit's command succeeds.
 	given  func(*testing.T) []proto.Message
-	decide func(t *testing.T, r domain.Referral, by domain.Actor) ([]proto.Message, error)
+	decide func(t *testing.T, r domain.Referral, by access.Actor) ([]proto.Message, error)
 }
 
 func unitCommands() []unitCommand {
@@ -23,28 +26,28 @@ func unitCommands() []unitCommand {
 		{
 			name:  "request information",
 			given: receivedOnly,
-			decide: func(t *testing.T, r domain.Referral, by domain.Actor) ([]proto.Message, error) {
-				return domain.DecideRequestInformation(r, domain.RequestInformation{
-					By: by, What: "current medication", At: at(t, "2026-03-04 10:00"),
+			decide: func(t *testing.T, r domain.Referral, by access.Actor) ([]proto.Message, error) {
+				return decideRequestInformation(r, domain.RequestInformation{
+					By: by, What: "current medication", At: testkit.At(t, "2026-03-04 10:00"),
 				})
 			},
 		},
 		{
 			name:  "assess",
 			given: receivedOnly,
-			decide: func(t *testing.T, r domain.Referral, by domain.Actor) ([]proto.Message, error) {
-				return domain.DecideAssess(r, domain.Assess{
-					By: by, At: at(t, "2026-03-10 10:00"), RightGranted: true,
-					CareStartDeadline: date(t, "2026-05-29"),
+			decide: func(t *testing.T, r domain.Referral, by access.Actor) ([]proto.Message, error) {
+				return decideAssess(r, domain.Assess{
+					By: by, At: testkit.At(t, "2026-03-10 10:00"), RightGranted: true,
+					CareStartDeadline: testkit.Date(t, "2026-05-29"),
 				}, policy(t))
 			},
 		},
 		{
 			name:  "forward",
 			given: receivedOnly,
-			decide: func(t *testing.T, r domain.Referral, by domain.Actor) ([]proto.Message, error) {
-				return domain.DecideForward(r, domain.Forward{
-					By: by, To: newUnit(), Reason: "catchment area", At: at(t, "2026-03-05 10:00"),
+			decide: func(t *testing.T, r domain.Referral, by access.Actor) ([]proto.Message, error) {
+				return decideForward(r, domain.Forward{
+					By: by, To: newUnit(), Reason: "catchment area", At: testkit.At(t, "2026-03-05 10:00"),
 				})
 			},
 		},
@@ -53,9 +56,9 @@ func unitCommands() []unitCommand {
 			given: func(t *testing.T) []proto.Message {
 				return []proto.Message{received(t), grantedRight(t, "2026-05-29")}
 			},
-			decide: func(t *testing.T, r domain.Referral, by domain.Actor) ([]proto.Message, error) {
-				return domain.DecideSchedule(r, domain.Schedule{
-					By: by, Date: date(t, "2026-04-14"), At: at(t, "2026-03-11 10:00"),
+			decide: func(t *testing.T, r domain.Referral, by access.Actor) ([]proto.Message, error) {
+				return decideSchedule(r, domain.Schedule{
+					By: by, Date: testkit.Date(t, "2026-04-14"), At: testkit.At(t, "2026-03-11 10:00"),
 				}, policy(t))
 			},
 		},
@@ -65,13 +68,13 @@ func unitCommands() []unitCommand {
 func TestOnlyTheReceivingOrganisationMayRequestInformationAssessForwardOrSchedule(t *testing.T) {
 	others := []struct {
 		name string
-		by   domain.Actor
+		by   access.Actor
 	}{
 		{"an unrelated organisation", stranger()},
 		{"the sending organisation", senderActor()},
-		{"a caller with no organisation number", domain.Actor{ProfessionalID: assessorHPR}},
+		{"a caller with no organisation number", access.Actor{ProfessionalID: assessorHPR}},
 		{"the receiving unit's professional acting for another organisation",
-			domain.Actor{ProfessionalID: assessorHPR, OrgNumber: strangerOrg}},
+			access.Actor{ProfessionalID: assessorHPR, OrgNumber: strangerOrg}},
 	}
 	for _, cmd := range unitCommands() {
 		t.Run(cmd.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package domain
 import (
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -14,7 +16,7 @@ import (
 
 // Assess is a rights assessment. Exactly one of RightGranted or NoRight holds.
 type Assess struct {
-	By                Actor
+	By                access.Actor
 	At                time.Time
 	RightGranted      bool
 	CareStartDeadline civil.Date
@@ -28,9 +30,6 @@ type Assess struct {
 // once, and never an emergency or internal referral; a granted right needs a
 // binding care-start deadline that has not already passed.
 func DecideAssess(r Referral, cmd Assess, p Policy) ([]proto.Message, error) {
-	if !r.Exists() || !r.ReceivedBy(cmd.By.OrgNumber) {
-		return nil, notFound()
-	}
 	if !r.NeedsRightsAssessment() {
 		return nil, errs.Precondition("emergency and internal referrals get no rights assessment")
 	}

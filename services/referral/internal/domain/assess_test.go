@@ -4,6 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/testkit"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -16,8 +19,8 @@ import (
 func grantCommand(t *testing.T, deadline string) domain.Assess {
 	t.Helper()
 	return domain.Assess{
-		By: assessor(), At: at(t, "2026-03-10 10:00"), RightGranted: true,
-		CareStartDeadline: date(t, deadline), PathwayType: eventsv1.PathwayType_PATHWAY_TYPE_D11,
+		By: assessor(), At: testkit.At(t, "2026-03-10 10:00"), RightGranted: true,
+		CareStartDeadline: testkit.Date(t, deadline), PathwayType: eventsv1.PathwayType_PATHWAY_TYPE_D11,
 		Priority: referralv1.Priority_PRIORITY_NORMAL,
 	}
 }
@@ -25,7 +28,7 @@ func grantCommand(t *testing.T, deadline string) domain.Assess {
 func noRightCommand(t *testing.T) domain.Assess {
 	t.Helper()
 	return domain.Assess{
-		By: assessor(), At: at(t, "2026-03-10 10:00"),
+		By: assessor(), At: testkit.At(t, "2026-03-10 10:00"),
 		NoRightReason: "mild symptoms", FollowUp: "GP follow-up and the municipal service",
 	}
 }
@@ -52,9 +55,9 @@ func TestAssessingRecordsTheOutcomeAndClosesTheAssessment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, err := domain.DecideAssess(given(received(t)), tt.cmd(t), policy(t))
+			events, err := decideAssess(given(received(t)), tt.cmd(t), policy(t))
 			expectErr(t, err, noError, "")
-			expectEvents(t, events, []proto.Message{tt.want(t)})
+			testkit.ExpectEvents(t, events, []proto.Message{tt.want(t)})
 			r := given(append([]proto.Message{received(t)}, events...)...)
 			if r.Status != tt.wantStatus || r.Assessment == nil || r.AwaitingAssessment() {
 				t.Errorf("folded: status %v, assessment %+v, awaiting %v", r.Status, r.Assessment, r.AwaitingAssessment())
@@ -67,7 +70,7 @@ func TestEmergencyAndInternalReferralsCannotBeAssessed(t *testing.T) {
 	tests := []struct {
 		name  string
 		given func(*testing.T) []proto.Message
-		by    domain.Actor
+		by    access.Actor
 	}{
 		{"emergency", func(t *testing.T) []proto.Message { return []proto.Message{received(t, emergency)} }, assessor()},
 		{"internal", func(t *testing.T) []proto.Message { return []proto.Message{received(t, internal)} }, assessor()},
@@ -89,7 +92,7 @@ func TestEmergencyAndInternalReferralsCannotBeAssessed(t *testing.T) {
 			t.Run(tt.name+"/"+outcome.name, func(t *testing.T) {
 				cmd := outcome.cmd(t)
 				cmd.By = tt.by
-				events, err := domain.DecideAssess(given(tt.given(t)...), cmd, policy(t))
+				events, err := decideAssess(given(tt.given(t)...), cmd, policy(t))
 				expectRejected(t, events, err, precondition, "")
 			})
 		}
@@ -112,14 +115,14 @@ func TestAReferralIsAssessedOnlyOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, err := domain.DecideAssess(given(received(t), tt.first(t)), tt.again(t), policy(t))
+			events, err := decideAssess(given(received(t), tt.first(t)), tt.again(t), policy(t))
 			expectRejected(t, events, err, precondition, "")
 		})
 	}
 }
 
 func TestAWithdrawnReferralCannotBeAssessed(t *testing.T) {
-	events, err := domain.DecideAssess(given(received(t), withdrawn(t)), grantCommand(t, "2026-05-29"), policy(t))
+	events, err := decideAssess(given(received(t), withdrawn(t)), grantCommand(t, "2026-05-29"), policy(t))
 	expectRejected(t, events, err, precondition, "")
 }
 
@@ -128,31 +131,31 @@ func TestGrantingARightWithACareStartDeadlineInThePastIsInvalid(t *testing.T) {
 		name     string
 		at       func(*testing.T) time.Time
 		deadline func(*testing.T) civil.Date
-		wantErr  errKind
+		wantErr  testkit.Kind
 	}{
-		{"deadline yesterday", func(t *testing.T) time.Time { return at(t, "2026-03-10 10:00") },
-			func(t *testing.T) civil.Date { return date(t, "2026-03-09") }, invalid},
-		{"deadline today is not in the past", func(t *testing.T) time.Time { return at(t, "2026-03-10 10:00") },
-			func(t *testing.T) civil.Date { return date(t, "2026-03-10") }, noError},
-		{"deadline tomorrow", func(t *testing.T) time.Time { return at(t, "2026-03-10 10:00") },
-			func(t *testing.T) civil.Date { return date(t, "2026-03-11") }, noError},
+		{"deadline yesterday", func(t *testing.T) time.Time { return testkit.At(t, "2026-03-10 10:00") },
+			func(t *testing.T) civil.Date { return testkit.Date(t, "2026-03-09") }, invalid},
+		{"deadline today is not in the past", func(t *testing.T) time.Time { return testkit.At(t, "2026-03-10 10:00") },
+			func(t *testing.T) civil.Date { return testkit.Date(t, "2026-03-10") }, noError},
+		{"deadline tomorrow", func(t *testing.T) time.Time { return testkit.At(t, "2026-03-10 10:00") },
+			func(t *testing.T) civil.Date { return testkit.Date(t, "2026-03-11") }, noError},
 		{"today is reckoned in Oslo: 23:30 UTC is already the next day", func(t *testing.T) time.Time {
 			return utc(t, "2026-03-10 23:30")
-		}, func(t *testing.T) civil.Date { return date(t, "2026-03-10") }, invalid},
-		{"deadline missing", func(t *testing.T) time.Time { return at(t, "2026-03-10 10:00") },
+		}, func(t *testing.T) civil.Date { return testkit.Date(t, "2026-03-10") }, invalid},
+		{"deadline missing", func(t *testing.T) time.Time { return testkit.At(t, "2026-03-10 10:00") },
 			func(*testing.T) civil.Date { return civil.Date{} }, invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := grantCommand(t, "2026-05-29")
 			cmd.At, cmd.CareStartDeadline = tt.at(t), tt.deadline(t)
-			events, err := domain.DecideAssess(given(received(t)), cmd, policy(t))
+			events, err := decideAssess(given(received(t)), cmd, policy(t))
 			if tt.wantErr != noError {
 				expectRejected(t, events, err, tt.wantErr, "right_granted.care_start_deadline")
 				return
 			}
 			expectErr(t, err, noError, "")
-			e := single[*referralv1.ReferralAssessed](t, events)
+			e := testkit.Single[*referralv1.ReferralAssessed](t, events)
 			if got := e.GetRightGranted().GetCareStartDeadline(); got != tt.deadline(t).String() {
 				t.Errorf("care_start_deadline = %q, want %q", got, tt.deadline(t))
 			}
@@ -162,10 +165,10 @@ func TestGrantingARightWithACareStartDeadlineInThePastIsInvalid(t *testing.T) {
 
 func TestAnOverdueReferralMustStillBeAssessed(t *testing.T) {
 	cmd := grantCommand(t, "2026-05-29")
-	cmd.At = at(t, "2026-03-18 09:00")
-	events, err := domain.DecideAssess(given(received(t), assessmentBreached(t)), cmd, policy(t))
+	cmd.At = testkit.At(t, "2026-03-18 09:00")
+	events, err := decideAssess(given(received(t), assessmentBreached(t)), cmd, policy(t))
 	expectErr(t, err, noError, "")
 	want := grantedRight(t, "2026-05-29")
 	want.AssessedAt = timestamppb.New(cmd.At)
-	expectEvents(t, events, []proto.Message{want})
+	testkit.ExpectEvents(t, events, []proto.Message{want})
 }

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/testkit"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/referral/internal/domain"
 )
@@ -39,7 +40,7 @@ func runDeadlineCases(t *testing.T, tests []deadlineCase) {
 		t.Run(tt.name, func(t *testing.T) {
 			now := tt.now(t)
 			got := domain.DecideDeadlines(given(tt.given(t)...), now, policy(t))
-			expectEvents(t, got, tt.want(t, now))
+			testkit.ExpectEvents(t, got, tt.want(t, now))
 		})
 	}
 }
@@ -68,7 +69,7 @@ func granted(t *testing.T) []proto.Message {
 }
 
 func osloAt(s string) func(*testing.T) time.Time {
-	return func(t *testing.T) time.Time { return at(t, s) }
+	return func(t *testing.T) time.Time { return testkit.At(t, s) }
 }
 
 func utcAt(s string) func(*testing.T) time.Time {
@@ -104,8 +105,8 @@ func TestAssessmentDeadlineIsBreachedTheDayAfterTheDueDateNotOnIt(t *testing.T) 
 }
 
 func TestAssessmentDeadlineBreachIsReportedOnce(t *testing.T) {
-	expectReportedOnce(t, receivedOnly(t), at(t, "2026-03-17 00:00"),
-		at(t, "2026-03-17 12:00"), at(t, "2026-03-18 09:00"), at(t, "2026-05-01 09:00"))
+	expectReportedOnce(t, receivedOnly(t), testkit.At(t, "2026-03-17 00:00"),
+		testkit.At(t, "2026-03-17 12:00"), testkit.At(t, "2026-03-18 09:00"), testkit.At(t, "2026-05-01 09:00"))
 }
 
 func TestNoAssessmentBreachIsRaisedForAnAssessedWithdrawnOrUnassessableReferral(t *testing.T) {
@@ -164,13 +165,13 @@ func TestCareStartIsNotAtRiskWhenAnAppointmentIsBookedOnOrBeforeTheDeadline(t *t
 }
 
 func TestCareStartAtRiskIsReportedOnce(t *testing.T) {
-	expectReportedOnce(t, granted(t), at(t, "2026-05-13 08:00"),
-		at(t, "2026-05-14 10:00"), at(t, "2026-05-19 10:00"), at(t, "2026-05-21 23:59"))
+	expectReportedOnce(t, granted(t), testkit.At(t, "2026-05-13 08:00"),
+		testkit.At(t, "2026-05-14 10:00"), testkit.At(t, "2026-05-19 10:00"), testkit.At(t, "2026-05-21 23:59"))
 }
 
 func TestCareStartDeadlineIsBreachedTheDayAfterItWhenNotCovered(t *testing.T) {
 	grantedAtRisk := func(t *testing.T) []proto.Message {
-		return append(granted(t), careStartAtRisk(careStartDeadline, 5, at(t, "2026-05-13 00:00")))
+		return append(granted(t), careStartAtRisk(careStartDeadline, 5, testkit.At(t, "2026-05-13 00:00")))
 	}
 	breach := func(_ *testing.T, now time.Time) []proto.Message {
 		return []proto.Message{careStartBreached(careStartDeadline, now)}
@@ -203,9 +204,9 @@ func TestCareStartDeadlineIsBreachedTheDayAfterItWhenNotCovered(t *testing.T) {
 }
 
 func TestCareStartBreachIsReportedOnce(t *testing.T) {
-	history := append(granted(t), careStartAtRisk(careStartDeadline, 5, at(t, "2026-05-13 00:00")))
-	expectReportedOnce(t, history, at(t, "2026-05-22 00:00"),
-		at(t, "2026-05-22 12:00"), at(t, "2026-05-26 09:00"), at(t, "2026-09-01 09:00"))
+	history := append(granted(t), careStartAtRisk(careStartDeadline, 5, testkit.At(t, "2026-05-13 00:00")))
+	expectReportedOnce(t, history, testkit.At(t, "2026-05-22 00:00"),
+		testkit.At(t, "2026-05-22 12:00"), testkit.At(t, "2026-05-26 09:00"), testkit.At(t, "2026-09-01 09:00"))
 }
 
 func TestNoCareStartEventsWithoutAGrantedRightOnAnOpenReferral(t *testing.T) {
@@ -215,7 +216,7 @@ func TestNoCareStartEventsWithoutAGrantedRightOnAnOpenReferral(t *testing.T) {
 				return append(granted(t), withdrawn(t))
 			}, osloAt(when), none},
 			{"withdrawn after the risk was reported, " + when, func(t *testing.T) []proto.Message {
-				return append(granted(t), careStartAtRisk(careStartDeadline, 5, at(t, "2026-05-13 00:00")), withdrawn(t))
+				return append(granted(t), careStartAtRisk(careStartDeadline, 5, testkit.At(t, "2026-05-13 00:00")), withdrawn(t))
 			}, osloAt(when), none},
 			{"no right, " + when, func(t *testing.T) []proto.Message {
 				return []proto.Message{received(t), noRight(t)}

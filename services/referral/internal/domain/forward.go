@@ -3,6 +3,8 @@ package domain
 import (
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -12,7 +14,7 @@ import (
 
 // Forward sends the referral to the unit that should have it.
 type Forward struct {
-	By     Actor
+	By     access.Actor
 	To     Unit
 	Reason string
 	At     time.Time
@@ -22,9 +24,6 @@ type Forward struct {
 // and so the assessment due date stay as they were: the patient does not lose
 // time because the referral went to the wrong place.
 func DecideForward(r Referral, cmd Forward) ([]proto.Message, error) {
-	if !r.Exists() || !r.ReceivedBy(cmd.By.OrgNumber) {
-		return nil, notFound()
-	}
 	if !r.AwaitingAssessment() {
 		return nil, wrongState(r, "forward")
 	}

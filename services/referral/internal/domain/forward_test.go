@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/testkit"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/referral/internal/domain"
 )
@@ -13,7 +14,7 @@ func forwardCommand(t *testing.T) domain.Forward {
 	t.Helper()
 	return domain.Forward{
 		By: assessor(), To: newUnit(), Reason: "patient lives in the other catchment area",
-		At: at(t, "2026-03-05 10:00"),
+		At: testkit.At(t, "2026-03-05 10:00"),
 	}
 }
 
@@ -30,9 +31,9 @@ func TestForwardingKeepsTheReceiptAndAssessmentDueDatesAndMovesTheUnit(t *testin
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			history := tt.given(t)
-			events, err := domain.DecideForward(given(history...), forwardCommand(t))
+			events, err := decideForward(given(history...), forwardCommand(t))
 			expectErr(t, err, noError, "")
-			expectEvents(t, events, []proto.Message{forwarded(t)})
+			testkit.ExpectEvents(t, events, []proto.Message{forwarded(t)})
 
 			r := given(append(history, events...)...)
 			if r.Unit != newUnit() {
@@ -41,10 +42,10 @@ func TestForwardingKeepsTheReceiptAndAssessmentDueDatesAndMovesTheUnit(t *testin
 			if r.Status != referralv1.ReferralStatus_REFERRAL_STATUS_FORWARDED {
 				t.Errorf("status = %v, want FORWARDED", r.Status)
 			}
-			if !r.ReceivedAt.Equal(at(t, standardReceipt)) {
-				t.Errorf("received_at = %v, want the original %v", r.ReceivedAt, at(t, standardReceipt))
+			if !r.ReceivedAt.Equal(testkit.At(t, standardReceipt)) {
+				t.Errorf("received_at = %v, want the original %v", r.ReceivedAt, testkit.At(t, standardReceipt))
 			}
-			if r.AssessmentDue != date(t, standardDue) {
+			if r.AssessmentDue != testkit.Date(t, standardDue) {
 				t.Errorf("assessment due = %v, want the original %v", r.AssessmentDue, standardDue)
 			}
 			if len(r.Forwardings) != 1 || r.Forwardings[0].From != receivingUnit() || r.Forwardings[0].To != newUnit() {
@@ -64,7 +65,7 @@ func TestTheForwardingOrganisationKeepsItsRecordButOnlyTheNewUnitMayAct(t *testi
 		{unitOrg, true},    // the forwarding unit keeps access to its own record
 		{newUnitOrg, true}, // the new receiving unit
 		{strangerOrg, false},
-		{senderOrg, false}, // sending is not holding
+		{senderOrg, true}, // the sender keeps the record it wrote
 		{"", false},
 	}
 	for _, h := range holds {
@@ -88,9 +89,9 @@ func TestTheForwardingOrganisationKeepsItsRecordButOnlyTheNewUnitMayAct(t *testi
 	t.Run("only the new organisation may assess", func(t *testing.T) {
 		cmd := grantCommand(t, "2026-05-29")
 		cmd.By = newUnitAssessor()
-		events, err := domain.DecideAssess(r, cmd, policy(t))
+		events, err := decideAssess(r, cmd, policy(t))
 		expectErr(t, err, noError, "")
-		e := single[*referralv1.ReferralAssessed](t, events)
+		e := testkit.Single[*referralv1.ReferralAssessed](t, events)
 		if !proto.Equal(e.GetReceivingUnit(), newUnit().Ref()) {
 			t.Errorf("assessed at %v, want the new unit", e.GetReceivingUnit())
 		}
@@ -98,26 +99,26 @@ func TestTheForwardingOrganisationKeepsItsRecordButOnlyTheNewUnitMayAct(t *testi
 		if !granted.HeldBy(unitOrg) {
 			t.Error("the forwarding organisation lost its record once the new unit assessed")
 		}
-		_, err = domain.DecideSchedule(granted, domain.Schedule{
-			By: assessor(), Date: date(t, "2026-04-14"), At: at(t, "2026-03-11 10:00"),
+		_, err = decideSchedule(granted, domain.Schedule{
+			By: assessor(), Date: testkit.Date(t, "2026-04-14"), At: testkit.At(t, "2026-03-11 10:00"),
 		}, policy(t))
 		expectErr(t, err, notFound, "")
 	})
 	t.Run("the new organisation may request information and forward on", func(t *testing.T) {
 		ri := requestInformationCommand(t)
 		ri.By = newUnitAssessor()
-		_, err := domain.DecideRequestInformation(r, ri)
+		_, err := decideRequestInformation(r, ri)
 		expectErr(t, err, noError, "")
 
 		fw := forwardCommand(t)
 		fw.By, fw.To = newUnitAssessor(), domain.Unit{HerID: "8300003", OrgNumber: "911111111"}
-		events, err := domain.DecideForward(r, fw)
+		events, err := decideForward(r, fw)
 		expectErr(t, err, noError, "")
-		again := given(received(t), forwarded(t), single[*referralv1.ReferralForwarded](t, events))
+		again := given(received(t), forwarded(t), testkit.Single[*referralv1.ReferralForwarded](t, events))
 		if !again.HeldBy(unitOrg) || !again.HeldBy(newUnitOrg) || !again.ReceivedBy("911111111") {
 			t.Errorf("after a second forwarding: holders %v/%v, receiver %+v", again.HeldBy(unitOrg), again.HeldBy(newUnitOrg), again.Unit)
 		}
-		if again.AssessmentDue != date(t, standardDue) {
+		if again.AssessmentDue != testkit.Date(t, standardDue) {
 			t.Errorf("assessment due = %v after two forwardings, want %v", again.AssessmentDue, standardDue)
 		}
 	})
@@ -127,19 +128,19 @@ func TestForwardingToTheSameUnitIsInvalid(t *testing.T) {
 	t.Run("the original receiving unit", func(t *testing.T) {
 		cmd := forwardCommand(t)
 		cmd.To = receivingUnit()
-		events, err := domain.DecideForward(given(received(t)), cmd)
+		events, err := decideForward(given(received(t)), cmd)
 		expectRejected(t, events, err, invalid, "to_unit")
 	})
 	t.Run("the unit it was forwarded to", func(t *testing.T) {
 		cmd := forwardCommand(t)
 		cmd.By, cmd.To = newUnitAssessor(), newUnit()
-		events, err := domain.DecideForward(given(received(t), forwarded(t)), cmd)
+		events, err := decideForward(given(received(t), forwarded(t)), cmd)
 		expectRejected(t, events, err, invalid, "to_unit")
 	})
 	t.Run("another unit of the same organisation is a different unit", func(t *testing.T) {
 		cmd := forwardCommand(t)
 		cmd.To = domain.Unit{HerID: "8100099", OrgNumber: unitOrg}
-		_, err := domain.DecideForward(given(received(t)), cmd)
+		_, err := decideForward(given(received(t)), cmd)
 		expectErr(t, err, noError, "")
 	})
 }
@@ -157,7 +158,7 @@ func TestOnlyAReferralAwaitingAssessmentCanBeForwarded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, err := domain.DecideForward(given(tt.given(t)...), forwardCommand(t))
+			events, err := decideForward(given(tt.given(t)...), forwardCommand(t))
 			expectRejected(t, events, err, precondition, "")
 		})
 	}

@@ -6,16 +6,16 @@ package domain_test
 // fresh per call; there is no package-level mutable state.
 
 import (
-	"errors"
 	"testing"
 	"time"
 	_ "time/tzdata" // Europe/Oslo must not depend on the host's zoneinfo.
 
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/testkit"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/stafett/stafett/pkg/civil"
-	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/workdays"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
@@ -39,39 +39,11 @@ const (
 	strangerHPR = "hpr:9999999"
 )
 
-func oslo(t *testing.T) *time.Location {
-	t.Helper()
-	loc, err := civil.LoadOslo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 // policy is the production configuration: Norwegian working days, Oslo
 // dates, 10 working days to assess, at risk 5 working days before care start.
 func policy(t *testing.T) domain.Policy {
 	t.Helper()
-	return domain.Policy{Calendar: workdays.Norway(), Zone: oslo(t), AssessmentWorkdays: 10, AtRiskWorkdays: 5}
-}
-
-func date(t *testing.T, s string) civil.Date {
-	t.Helper()
-	d, err := civil.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// at is an instant given as an Oslo wall-clock time, "2006-01-02 15:04".
-func at(t *testing.T, s string) time.Time {
-	t.Helper()
-	ts, err := time.ParseInLocation("2006-01-02 15:04", s, oslo(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts
+	return domain.Policy{Calendar: workdays.Norway(), Zone: testkit.Oslo(t), AssessmentWorkdays: 10, AtRiskWorkdays: 5}
 }
 
 // utc is an instant given as a UTC wall-clock time, "2006-01-02 15:04".
@@ -87,17 +59,17 @@ func utc(t *testing.T, s string) time.Time {
 func receivingUnit() domain.Unit { return domain.Unit{HerID: unitHer, OrgNumber: unitOrg} }
 func newUnit() domain.Unit       { return domain.Unit{HerID: newUnitHer, OrgNumber: newUnitOrg} }
 
-func assessor() domain.Actor {
-	return domain.Actor{ProfessionalID: assessorHPR, OrgNumber: unitOrg, Role: "clinician"}
+func assessor() access.Actor {
+	return access.Actor{ProfessionalID: assessorHPR, OrgNumber: unitOrg, Role: "clinician"}
 }
-func newUnitAssessor() domain.Actor {
-	return domain.Actor{ProfessionalID: newUnitHPR, OrgNumber: newUnitOrg, Role: "clinician"}
+func newUnitAssessor() access.Actor {
+	return access.Actor{ProfessionalID: newUnitHPR, OrgNumber: newUnitOrg, Role: "clinician"}
 }
-func senderActor() domain.Actor {
-	return domain.Actor{ProfessionalID: senderHPR, OrgNumber: senderOrg, Role: "integration"}
+func senderActor() access.Actor {
+	return access.Actor{ProfessionalID: senderHPR, OrgNumber: senderOrg, Role: "integration"}
 }
-func stranger() domain.Actor {
-	return domain.Actor{ProfessionalID: strangerHPR, OrgNumber: strangerOrg, Role: "clinician"}
+func stranger() access.Actor {
+	return access.Actor{ProfessionalID: strangerHPR, OrgNumber: strangerOrg, Role: "clinician"}
 }
 
 // given folds events through Evolve from the initial state.
@@ -131,7 +103,7 @@ func received(t *testing.T, mods ...func(*referralv1.ReferralReceived)) *referra
 		ReceivingUnit:     receivingUnit().Ref(),
 		Reason:            "low mood and anxiety for six months",
 		Urgency:           referralv1.Urgency_URGENCY_ROUTINE,
-		ReceivedAt:        timestamppb.New(at(t, standardReceipt)),
+		ReceivedAt:        timestamppb.New(testkit.At(t, standardReceipt)),
 		AssessmentDue:     standardDue,
 		SenderOrgNumber:   senderOrg,
 		RequestId:         "req-1",
@@ -156,7 +128,7 @@ func informationRequested(t *testing.T) *referralv1.InformationRequested {
 	t.Helper()
 	return &referralv1.InformationRequested{
 		ReferralId: referralID, RequestedBy: assessorHPR, What: "current medication",
-		RequestedAt: timestamppb.New(at(t, "2026-03-04 10:00")),
+		RequestedAt: timestamppb.New(testkit.At(t, "2026-03-04 10:00")),
 	}
 }
 
@@ -170,7 +142,7 @@ func grantedRight(t *testing.T, deadline string) *referralv1.ReferralAssessed {
 			CareStartDeadline: deadline, PathwayType: eventsv1.PathwayType_PATHWAY_TYPE_D11,
 			Priority: referralv1.Priority_PRIORITY_NORMAL,
 		}},
-		AssessedBy: assessorHPR, AssessedAt: timestamppb.New(at(t, "2026-03-10 10:00")),
+		AssessedBy: assessorHPR, AssessedAt: timestamppb.New(testkit.At(t, "2026-03-10 10:00")),
 		PatientBirthDate: "1990-06-15",
 	}
 }
@@ -182,7 +154,7 @@ func noRight(t *testing.T) *referralv1.ReferralAssessed {
 		Outcome: &referralv1.ReferralAssessed_NoRight{NoRight: &referralv1.NoRight{
 			Reason: "mild symptoms", FollowUp: "GP follow-up and the municipal service",
 		}},
-		AssessedBy: assessorHPR, AssessedAt: timestamppb.New(at(t, "2026-03-10 10:00")),
+		AssessedBy: assessorHPR, AssessedAt: timestamppb.New(testkit.At(t, "2026-03-10 10:00")),
 		PatientBirthDate: "1990-06-15",
 	}
 }
@@ -192,7 +164,7 @@ func forwarded(t *testing.T) *referralv1.ReferralForwarded {
 	return &referralv1.ReferralForwarded{
 		ReferralId: referralID, FromUnit: receivingUnit().Ref(), ToUnit: newUnit().Ref(),
 		Reason: "patient lives in the other catchment area", ForwardedBy: assessorHPR,
-		ForwardedAt: timestamppb.New(at(t, "2026-03-05 10:00")),
+		ForwardedAt: timestamppb.New(testkit.At(t, "2026-03-05 10:00")),
 	}
 }
 
@@ -200,7 +172,7 @@ func withdrawn(t *testing.T) *referralv1.ReferralWithdrawn {
 	t.Helper()
 	return &referralv1.ReferralWithdrawn{
 		ReferralId: referralID, Reason: "patient moved abroad", WithdrawnBy: senderHPR,
-		WithdrawnAt: timestamppb.New(at(t, "2026-03-06 10:00")),
+		WithdrawnAt: timestamppb.New(testkit.At(t, "2026-03-06 10:00")),
 	}
 }
 
@@ -208,7 +180,7 @@ func scheduled(t *testing.T, day string) *referralv1.FirstAppointmentScheduled {
 	t.Helper()
 	return &referralv1.FirstAppointmentScheduled{
 		ReferralId: referralID, AppointmentDate: day, ScheduledBy: assessorHPR,
-		ScheduledAt: timestamppb.New(at(t, "2026-03-11 10:00")),
+		ScheduledAt: timestamppb.New(testkit.At(t, "2026-03-11 10:00")),
 	}
 }
 
@@ -216,7 +188,7 @@ func assessmentBreached(t *testing.T) *referralv1.AssessmentDeadlineBreached {
 	t.Helper()
 	return &referralv1.AssessmentDeadlineBreached{
 		ReferralId: referralID, ReceivingUnit: receivingUnit().Ref(), AssessmentDue: standardDue,
-		DetectedAt: timestamppb.New(at(t, "2026-03-17 00:05")),
+		DetectedAt: timestamppb.New(testkit.At(t, "2026-03-17 00:05")),
 	}
 }
 
@@ -234,71 +206,26 @@ func careStartBreached(deadline string, detected time.Time) *referralv1.CareStar
 	}
 }
 
-// errKind is the typed error a scenario expects.
-type errKind int
-
+// The typed errors scenarios expect.
 const (
-	noError errKind = iota
-	notFound
-	precondition
-	invalid
+	noError      = testkit.NoError
+	notFound     = testkit.NotFound
+	precondition = testkit.Precondition
+	invalid      = testkit.Invalid
 )
 
-func (k errKind) String() string {
-	return [...]string{"no error", "NotFoundError", "PreconditionError", "ValidationError"}[k]
-}
-
-// expectErr checks err is of kind; for a ValidationError it also checks
-// that field is among the violations.
-func expectErr(t *testing.T, err error, kind errKind, field string) {
+// expectErr checks err is of kind, and for invalid that field is violated.
+func expectErr(t *testing.T, err error, kind testkit.Kind, field string) {
 	t.Helper()
-	switch kind {
-	case noError:
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-	case notFound:
-		var nf *errs.NotFoundError
-		if !errors.As(err, &nf) {
-			t.Fatalf("error = %v (%T), want NotFoundError", err, err)
-		}
-		if nf.What != "referral" {
-			t.Fatalf("NotFoundError.What = %q, want %q", nf.What, "referral")
-		}
-	case precondition:
-		var pe *errs.PreconditionError
-		if !errors.As(err, &pe) {
-			t.Fatalf("error = %v (%T), want PreconditionError", err, err)
-		}
-	case invalid:
-		var ve *errs.ValidationError
-		if !errors.As(err, &ve) {
-			t.Fatalf("error = %v (%T), want ValidationError", err, err)
-		}
-		for _, v := range ve.Violations {
-			if v.Field == field {
-				return
-			}
-		}
-		t.Fatalf("violations = %+v, want one on field %q", ve.Violations, field)
+	if field == "" {
+		testkit.ExpectErr(t, err, kind)
+		return
 	}
-}
-
-// expectEvents checks the decided events equal want, in order.
-func expectEvents(t *testing.T, got, want []proto.Message) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d events, want %d\n got: %v\nwant: %v", len(got), len(want), got, want)
-	}
-	for i := range want {
-		if !proto.Equal(got[i], want[i]) {
-			t.Fatalf("event %d:\n got: %T %v\nwant: %T %v", i, got[i], got[i], want[i], want[i])
-		}
-	}
+	testkit.ExpectErr(t, err, kind, field)
 }
 
 // expectRejected checks a decision failed with kind and produced no events.
-func expectRejected(t *testing.T, events []proto.Message, err error, kind errKind, field string) {
+func expectRejected(t *testing.T, events []proto.Message, err error, kind testkit.Kind, field string) {
 	t.Helper()
 	expectErr(t, err, kind, field)
 	if len(events) != 0 {
@@ -306,15 +233,40 @@ func expectRejected(t *testing.T, events []proto.Message, err error, kind errKin
 	}
 }
 
-// single returns the only event, of type E.
-func single[E proto.Message](t *testing.T, events []proto.Message) E {
-	t.Helper()
-	if len(events) != 1 {
-		t.Fatalf("got %d events, want 1: %v", len(events), events)
+// The pipeline authorizes before it decides; these run the two in that
+// order, as every command declaration in the app does.
+
+func decideAssess(r domain.Referral, cmd domain.Assess, p domain.Policy) ([]proto.Message, error) {
+	if err := domain.AuthorizeUnitWork(r, cmd.By); err != nil {
+		return nil, err
 	}
-	e, ok := events[0].(E)
-	if !ok {
-		t.Fatalf("event is %T, want %T", events[0], *new(E))
+	return domain.DecideAssess(r, cmd, p)
+}
+
+func decideForward(r domain.Referral, cmd domain.Forward) ([]proto.Message, error) {
+	if err := domain.AuthorizeUnitWork(r, cmd.By); err != nil {
+		return nil, err
 	}
-	return e
+	return domain.DecideForward(r, cmd)
+}
+
+func decideSchedule(r domain.Referral, cmd domain.Schedule, p domain.Policy) ([]proto.Message, error) {
+	if err := domain.AuthorizeUnitWork(r, cmd.By); err != nil {
+		return nil, err
+	}
+	return domain.DecideSchedule(r, cmd, p)
+}
+
+func decideRequestInformation(r domain.Referral, cmd domain.RequestInformation) ([]proto.Message, error) {
+	if err := domain.AuthorizeUnitWork(r, cmd.By); err != nil {
+		return nil, err
+	}
+	return domain.DecideRequestInformation(r, cmd)
+}
+
+func decideWithdraw(r domain.Referral, cmd domain.Withdraw) ([]proto.Message, error) {
+	if err := domain.AuthorizeWithdraw(r, cmd.By); err != nil {
+		return nil, err
+	}
+	return domain.DecideWithdraw(r, cmd)
 }

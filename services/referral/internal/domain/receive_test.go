@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/stafett/stafett/pkg/civil"
+	"github.com/stafett/stafett/pkg/testkit"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/referral/internal/domain"
 )
@@ -32,19 +33,19 @@ func receiveCommand(t *testing.T, receivedAt time.Time) domain.Receive {
 }
 
 func TestReceivingAReferralRecordsItWithItsAssessmentDueDate(t *testing.T) {
-	events, err := domain.DecideReceive(given(), receiveCommand(t, at(t, standardReceipt)), policy(t))
+	events, err := domain.DecideReceive(given(), receiveCommand(t, testkit.At(t, standardReceipt)), policy(t))
 	expectErr(t, err, noError, "")
-	expectEvents(t, events, []proto.Message{received(t)})
+	testkit.ExpectEvents(t, events, []proto.Message{received(t)})
 
 	r := given(events...)
 	if r.Status != referralv1.ReferralStatus_REFERRAL_STATUS_RECEIVED {
 		t.Errorf("status = %v, want RECEIVED", r.Status)
 	}
-	if want := date(t, standardDue); r.AssessmentDue != want {
+	if want := testkit.Date(t, standardDue); r.AssessmentDue != want {
 		t.Errorf("state AssessmentDue = %v, want %v", r.AssessmentDue, want)
 	}
-	if !r.ReceivedAt.Equal(at(t, standardReceipt)) {
-		t.Errorf("state ReceivedAt = %v, want %v", r.ReceivedAt, at(t, standardReceipt))
+	if !r.ReceivedAt.Equal(testkit.At(t, standardReceipt)) {
+		t.Errorf("state ReceivedAt = %v, want %v", r.ReceivedAt, testkit.At(t, standardReceipt))
 	}
 }
 
@@ -62,12 +63,12 @@ func TestAssessmentIsDueTenWorkingDaysCountedFromTheDayAfterReceiptInOslo(t *tes
 	}{
 		{
 			name:       "received on a Monday, two plain working weeks",
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-03-02 09:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-03-02 09:00") },
 			wantDue:    "2026-03-16",
 		},
 		{
 			name:       "urgent referrals have the same legal deadline",
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-03-02 09:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-03-02 09:00") },
 			urgency:    referralv1.Urgency_URGENCY_URGENT,
 			wantDue:    "2026-03-16",
 		},
@@ -85,13 +86,13 @@ func TestAssessmentIsDueTenWorkingDaysCountedFromTheDayAfterReceiptInOslo(t *tes
 		},
 		{
 			name:       "one minute before midnight in Oslo is still that day",
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-03-05 23:59") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-03-05 23:59") },
 			wantDue:    "2026-03-19",
 		},
 		{
 			name: "received the Monday before Easter skips Maundy Thursday, Good Friday and Easter Monday",
 			// 31 Mar (1), 1 Apr (2), 7–10 Apr (3–6), 13–16 Apr (7–10).
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-03-30 10:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-03-30 10:00") },
 			wantDue:    "2026-04-16",
 		},
 		{
@@ -102,46 +103,46 @@ func TestAssessmentIsDueTenWorkingDaysCountedFromTheDayAfterReceiptInOslo(t *tes
 		},
 		{
 			name:       "received on Good Friday counts from Tuesday after Easter",
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-04-03 12:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-04-03 12:00") },
 			wantDue:    "2026-04-20",
 		},
 		{
 			name: "received before 1 May (a Friday in 2026) skips it",
 			// 28–30 Apr (1–3), 4–8 May (4–8), 11–12 May (9–10).
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-04-27 10:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-04-27 10:00") },
 			wantDue:    "2026-05-12",
 		},
 		{
 			name: "received before Ascension Day and 17 May 2026 skips Ascension and Whit Monday",
 			// 12–13 May (1–2), 15 May (3), 18–22 May (4–8), 26–27 May (9–10).
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-05-11 10:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-05-11 10:00") },
 			wantDue:    "2026-05-27",
 		},
 		{
 			name: "received before 17 May 2028, a Wednesday, skips it and Ascension Day",
 			// 15–16 May (1–2), 18–19 May (3–4), 22–24 May (5–7), 26 May (8), 29–30 May (9–10).
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2028-05-12 10:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2028-05-12 10:00") },
 			wantDue:    "2028-05-30",
 		},
 		{
 			name:       "received on a Friday counts from Monday",
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-03-06 14:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-03-06 14:00") },
 			wantDue:    "2026-03-20",
 		},
 		{
 			name:       "received on a Saturday has Monday as working day one",
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-03-07 11:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-03-07 11:00") },
 			wantDue:    "2026-03-20",
 		},
 		{
 			name:       "received on a Sunday has Monday as working day one",
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-03-08 11:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-03-08 11:00") },
 			wantDue:    "2026-03-20",
 		},
 		{
 			name: "received before Christmas skips 25 December and 1 January but not 24 and 31 December",
 			// 24 Dec (1), 28–31 Dec (2–5), 4–8 Jan (6–10).
-			receivedAt: func(t *testing.T) time.Time { return at(t, "2026-12-23 10:00") },
+			receivedAt: func(t *testing.T) time.Time { return testkit.At(t, "2026-12-23 10:00") },
 			wantDue:    "2027-01-08",
 		},
 	}
@@ -154,7 +155,7 @@ func TestAssessmentIsDueTenWorkingDaysCountedFromTheDayAfterReceiptInOslo(t *tes
 			}
 			events, err := domain.DecideReceive(given(), cmd, policy(t))
 			expectErr(t, err, noError, "")
-			e := single[*referralv1.ReferralReceived](t, events)
+			e := testkit.Single[*referralv1.ReferralReceived](t, events)
 			if e.GetAssessmentDue() != tt.wantDue {
 				t.Errorf("assessment_due = %q, want %q", e.GetAssessmentDue(), tt.wantDue)
 			}
@@ -181,11 +182,11 @@ func TestEmergencyAndInternalReferralsGetNoAssessmentDueDate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := receiveCommand(t, at(t, standardReceipt))
+			cmd := receiveCommand(t, testkit.At(t, standardReceipt))
 			cmd.Urgency, cmd.Internal = tt.urgency, tt.internal
 			events, err := domain.DecideReceive(given(), cmd, policy(t))
 			expectErr(t, err, noError, "")
-			e := single[*referralv1.ReferralReceived](t, events)
+			e := testkit.Single[*referralv1.ReferralReceived](t, events)
 			if e.GetAssessmentDue() != "" {
 				t.Errorf("assessment_due = %q, want none", e.GetAssessmentDue())
 			}
@@ -199,6 +200,6 @@ func TestEmergencyAndInternalReferralsGetNoAssessmentDueDate(t *testing.T) {
 }
 
 func TestAReferralIsReceivedOnlyOnce(t *testing.T) {
-	events, err := domain.DecideReceive(given(received(t)), receiveCommand(t, at(t, standardReceipt)), policy(t))
+	events, err := domain.DecideReceive(given(received(t)), receiveCommand(t, testkit.At(t, standardReceipt)), policy(t))
 	expectRejected(t, events, err, precondition, "")
 }

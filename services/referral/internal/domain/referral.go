@@ -15,16 +15,6 @@ import (
 // Unit is a unit: HER-id plus organisation number.
 type Unit = ids.Unit
 
-// Actor is who issues a command.
-type Actor struct {
-	ProfessionalID string
-	OrgNumber      string
-	// PatientID is set when the patient acts for themself.
-	PatientID string
-	Role      string
-	Service   string
-}
-
 // Assessment is a recorded rights assessment.
 type Assessment struct {
 	RightGranted      bool
@@ -112,12 +102,13 @@ func (r Referral) Closed() bool {
 }
 
 // HeldBy reports whether the organisation holds or held this referral record:
-// the receiving unit keeps access to its own record after it is forwarded.
+// the receiving unit keeps access to its own record after it is forwarded,
+// and the sender to the referral it wrote.
 func (r Referral) HeldBy(org string) bool {
 	if org == "" {
 		return false
 	}
-	if r.Unit.OrgNumber == org {
+	if r.Unit.OrgNumber == org || r.SenderOrgNumber == org {
 		return true
 	}
 	for _, f := range r.Forwardings {

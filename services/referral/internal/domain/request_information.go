@@ -3,6 +3,8 @@ package domain
 import (
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -11,7 +13,7 @@ import (
 
 // RequestInformation asks the referrer for what is missing.
 type RequestInformation struct {
-	By   Actor
+	By   access.Actor
 	What string
 	At   time.Time
 }
@@ -19,9 +21,6 @@ type RequestInformation struct {
 // DecideRequestInformation records the request. An incomplete referral is
 // never sent back unassessed: it stays with the unit and its due date stands.
 func DecideRequestInformation(r Referral, cmd RequestInformation) ([]proto.Message, error) {
-	if !r.Exists() || !r.ReceivedBy(cmd.By.OrgNumber) {
-		return nil, notFound()
-	}
 	if !r.AwaitingAssessment() {
 		return nil, wrongState(r, "request information for")
 	}

@@ -3,6 +3,8 @@ package domain
 import (
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -13,7 +15,7 @@ import (
 
 // Schedule books the first appointment.
 type Schedule struct {
-	By   Actor
+	By   access.Actor
 	Date civil.Date
 	At   time.Time
 }
@@ -21,9 +23,6 @@ type Schedule struct {
 // DecideSchedule books the first appointment for a referral with a granted
 // right, or for an emergency or internal one, which needs no assessment.
 func DecideSchedule(r Referral, cmd Schedule, p Policy) ([]proto.Message, error) {
-	if !r.Exists() || !r.ReceivedBy(cmd.By.OrgNumber) {
-		return nil, notFound()
-	}
 	granted := r.Status == referralv1.ReferralStatus_REFERRAL_STATUS_RIGHT_GRANTED
 	// An emergency or internal referral is never assessed, so it stays
 	// schedulable while open: after an information request and at the unit

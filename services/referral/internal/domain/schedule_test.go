@@ -4,6 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/testkit"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -12,15 +15,15 @@ import (
 
 func scheduleCommand(t *testing.T, day string) domain.Schedule {
 	t.Helper()
-	return domain.Schedule{By: assessor(), Date: date(t, day), At: at(t, "2026-03-11 10:00")}
+	return domain.Schedule{By: assessor(), Date: testkit.Date(t, day), At: testkit.At(t, "2026-03-11 10:00")}
 }
 
 func TestAFirstAppointmentIsScheduledOnlyWhenARightIsGranted(t *testing.T) {
 	tests := []struct {
 		name    string
 		given   func(*testing.T) []proto.Message
-		by      domain.Actor
-		wantErr errKind
+		by      access.Actor
+		wantErr testkit.Kind
 	}{
 		{"right granted", func(t *testing.T) []proto.Message {
 			return []proto.Message{received(t), grantedRight(t, "2026-05-29")}
@@ -48,13 +51,13 @@ func TestAFirstAppointmentIsScheduledOnlyWhenARightIsGranted(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := scheduleCommand(t, "2026-04-14")
 			cmd.By = tt.by
-			events, err := domain.DecideSchedule(given(tt.given(t)...), cmd, policy(t))
+			events, err := decideSchedule(given(tt.given(t)...), cmd, policy(t))
 			if tt.wantErr != noError {
 				expectRejected(t, events, err, tt.wantErr, "")
 				return
 			}
 			expectErr(t, err, noError, "")
-			expectEvents(t, events, []proto.Message{scheduled(t, "2026-04-14")})
+			testkit.ExpectEvents(t, events, []proto.Message{scheduled(t, "2026-04-14")})
 		})
 	}
 }
@@ -65,8 +68,8 @@ func TestEmergencyAndInternalReferralsAreScheduledWithoutAssessment(t *testing.T
 	tests := []struct {
 		name    string
 		given   func(*testing.T) []proto.Message
-		by      domain.Actor
-		wantErr errKind
+		by      access.Actor
+		wantErr testkit.Kind
 	}{
 		{"emergency", func(t *testing.T) []proto.Message {
 			return []proto.Message{received(t, emergency)}
@@ -94,7 +97,7 @@ func TestEmergencyAndInternalReferralsAreScheduledWithoutAssessment(t *testing.T
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := scheduleCommand(t, "2026-03-12")
 			cmd.By = tt.by
-			events, err := domain.DecideSchedule(given(tt.given(t)...), cmd, policy(t))
+			events, err := decideSchedule(given(tt.given(t)...), cmd, policy(t))
 			if tt.wantErr != noError {
 				expectRejected(t, events, err, tt.wantErr, "")
 				return
@@ -102,7 +105,7 @@ func TestEmergencyAndInternalReferralsAreScheduledWithoutAssessment(t *testing.T
 			expectErr(t, err, noError, "")
 			want := scheduled(t, "2026-03-12")
 			want.ScheduledBy = tt.by.ProfessionalID
-			expectEvents(t, events, []proto.Message{want})
+			testkit.ExpectEvents(t, events, []proto.Message{want})
 		})
 	}
 }
@@ -112,12 +115,12 @@ func TestTheFirstAppointmentMustNotBeInThePast(t *testing.T) {
 		name    string
 		at      func(*testing.T) time.Time
 		day     string
-		wantErr errKind
+		wantErr testkit.Kind
 	}{
-		{"yesterday", func(t *testing.T) time.Time { return at(t, "2026-03-11 10:00") }, "2026-03-10", invalid},
-		{"today", func(t *testing.T) time.Time { return at(t, "2026-03-11 10:00") }, "2026-03-11", noError},
+		{"yesterday", func(t *testing.T) time.Time { return testkit.At(t, "2026-03-11 10:00") }, "2026-03-10", invalid},
+		{"today", func(t *testing.T) time.Time { return testkit.At(t, "2026-03-11 10:00") }, "2026-03-11", noError},
 		{"after the care-start deadline is still a valid booking", func(t *testing.T) time.Time {
-			return at(t, "2026-03-11 10:00")
+			return testkit.At(t, "2026-03-11 10:00")
 		}, "2026-06-15", noError},
 		{"today is reckoned in Oslo: 23:30 UTC is already the next day", func(t *testing.T) time.Time {
 			return utc(t, "2026-03-11 23:30")
@@ -127,7 +130,7 @@ func TestTheFirstAppointmentMustNotBeInThePast(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := scheduleCommand(t, tt.day)
 			cmd.At = tt.at(t)
-			events, err := domain.DecideSchedule(given(received(t), grantedRight(t, "2026-05-29")), cmd, policy(t))
+			events, err := decideSchedule(given(received(t), grantedRight(t, "2026-05-29")), cmd, policy(t))
 			if tt.wantErr != noError {
 				expectRejected(t, events, err, tt.wantErr, "appointment_date")
 				return
@@ -135,7 +138,7 @@ func TestTheFirstAppointmentMustNotBeInThePast(t *testing.T) {
 			expectErr(t, err, noError, "")
 			want := scheduled(t, tt.day)
 			want.ScheduledAt = timestamppb.New(cmd.At)
-			expectEvents(t, events, []proto.Message{want})
+			testkit.ExpectEvents(t, events, []proto.Message{want})
 		})
 	}
 }
@@ -143,15 +146,15 @@ func TestTheFirstAppointmentMustNotBeInThePast(t *testing.T) {
 func TestSchedulingTheSameDateTwiceYieldsNoEvents(t *testing.T) {
 	history := []proto.Message{received(t), grantedRight(t, "2026-05-29"), scheduled(t, "2026-04-14")}
 
-	events, err := domain.DecideSchedule(given(history...), scheduleCommand(t, "2026-04-14"), policy(t))
+	events, err := decideSchedule(given(history...), scheduleCommand(t, "2026-04-14"), policy(t))
 	expectErr(t, err, noError, "")
-	expectEvents(t, events, nil)
+	testkit.ExpectEvents(t, events, nil)
 
 	// Another date moves the appointment.
-	events, err = domain.DecideSchedule(given(history...), scheduleCommand(t, "2026-04-21"), policy(t))
+	events, err = decideSchedule(given(history...), scheduleCommand(t, "2026-04-21"), policy(t))
 	expectErr(t, err, noError, "")
-	expectEvents(t, events, []proto.Message{scheduled(t, "2026-04-21")})
-	if got := given(append(history, events...)...).FirstAppointment; got != date(t, "2026-04-21") {
+	testkit.ExpectEvents(t, events, []proto.Message{scheduled(t, "2026-04-21")})
+	if got := given(append(history, events...)...).FirstAppointment; got != testkit.Date(t, "2026-04-21") {
 		t.Errorf("first appointment = %v, want 2026-04-21", got)
 	}
 }

@@ -3,6 +3,8 @@ package domain
 import (
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -11,7 +13,7 @@ import (
 
 // Withdraw takes a referral back.
 type Withdraw struct {
-	By     Actor
+	By     access.Actor
 	Reason string
 	At     time.Time
 }
@@ -19,9 +21,6 @@ type Withdraw struct {
 // DecideWithdraw lets the sender or the receiving unit withdraw a referral
 // that is still open.
 func DecideWithdraw(r Referral, cmd Withdraw) ([]proto.Message, error) {
-	if !r.Exists() || !(r.ReceivedBy(cmd.By.OrgNumber) || r.SentBy(cmd.By.OrgNumber)) {
-		return nil, notFound()
-	}
 	if r.Closed() {
 		return nil, wrongState(r, "withdraw")
 	}

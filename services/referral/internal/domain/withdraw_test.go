@@ -3,6 +3,9 @@ package domain_test
 import (
 	"testing"
 
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/testkit"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -10,16 +13,16 @@ import (
 	"github.com/stafett/stafett/services/referral/internal/domain"
 )
 
-func withdrawCommand(t *testing.T, by domain.Actor) domain.Withdraw {
+func withdrawCommand(t *testing.T, by access.Actor) domain.Withdraw {
 	t.Helper()
-	return domain.Withdraw{By: by, Reason: "patient moved abroad", At: at(t, "2026-03-06 10:00")}
+	return domain.Withdraw{By: by, Reason: "patient moved abroad", At: testkit.At(t, "2026-03-06 10:00")}
 }
 
 func TestTheSenderOrTheReceivingUnitMayWithdrawAnOpenReferral(t *testing.T) {
 	states := []struct {
 		name     string
 		given    func(*testing.T) []proto.Message
-		receiver domain.Actor
+		receiver access.Actor
 	}{
 		{"received", func(t *testing.T) []proto.Message { return []proto.Message{received(t)} }, assessor()},
 		{"awaiting information", func(t *testing.T) []proto.Message {
@@ -36,18 +39,18 @@ func TestTheSenderOrTheReceivingUnitMayWithdrawAnOpenReferral(t *testing.T) {
 	for _, s := range states {
 		for _, by := range []struct {
 			name  string
-			actor domain.Actor
+			actor access.Actor
 		}{
 			{"by the sender", senderActor()},
 			{"by the receiving unit", s.receiver},
 		} {
 			t.Run(s.name+"/"+by.name, func(t *testing.T) {
 				history := s.given(t)
-				events, err := domain.DecideWithdraw(given(history...), withdrawCommand(t, by.actor))
+				events, err := decideWithdraw(given(history...), withdrawCommand(t, by.actor))
 				expectErr(t, err, noError, "")
-				expectEvents(t, events, []proto.Message{&referralv1.ReferralWithdrawn{
+				testkit.ExpectEvents(t, events, []proto.Message{&referralv1.ReferralWithdrawn{
 					ReferralId: referralID, Reason: "patient moved abroad", WithdrawnBy: by.actor.ProfessionalID,
-					WithdrawnAt: timestamppb.New(at(t, "2026-03-06 10:00")),
+					WithdrawnAt: timestamppb.New(testkit.At(t, "2026-03-06 10:00")),
 				}})
 				r := given(append(history, events...)...)
 				if r.Status != referralv1.ReferralStatus_REFERRAL_STATUS_WITHDRAWN || !r.Closed() {
@@ -62,17 +65,17 @@ func TestNoOneElseMayWithdrawAReferral(t *testing.T) {
 	tests := []struct {
 		name  string
 		given func(*testing.T) []proto.Message
-		by    domain.Actor
+		by    access.Actor
 	}{
 		{"an unrelated organisation", func(t *testing.T) []proto.Message { return []proto.Message{received(t)} }, stranger()},
 		{"a caller with no organisation number", func(t *testing.T) []proto.Message {
 			return []proto.Message{received(t)}
-		}, domain.Actor{ProfessionalID: "svc:integration", Service: "integration"}},
+		}, access.Actor{ProfessionalID: "svc:integration", Service: "integration"}},
 		{"a caller with no organisation number, when the sender is not recorded", func(t *testing.T) []proto.Message {
 			// Events written before sender_org_number existed carry none;
 			// an empty organisation must never match an empty sender.
 			return []proto.Message{received(t, func(e *referralv1.ReferralReceived) { e.SenderOrgNumber = "" })}
-		}, domain.Actor{ProfessionalID: "svc:integration", Service: "integration"}},
+		}, access.Actor{ProfessionalID: "svc:integration", Service: "integration"}},
 		{"the unit that forwarded it, no longer the receiving unit", func(t *testing.T) []proto.Message {
 			return []proto.Message{received(t), forwarded(t)}
 		}, assessor()},
@@ -80,7 +83,7 @@ func TestNoOneElseMayWithdrawAReferral(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, err := domain.DecideWithdraw(given(tt.given(t)...), withdrawCommand(t, tt.by))
+			events, err := decideWithdraw(given(tt.given(t)...), withdrawCommand(t, tt.by))
 			expectRejected(t, events, err, notFound, "")
 		})
 	}
@@ -95,9 +98,9 @@ func TestAClosedReferralCannotBeWithdrawn(t *testing.T) {
 		{"assessed with no right", func(t *testing.T) []proto.Message { return []proto.Message{received(t), noRight(t)} }},
 	}
 	for _, tt := range tests {
-		for _, by := range []domain.Actor{senderActor(), assessor()} {
+		for _, by := range []access.Actor{senderActor(), assessor()} {
 			t.Run(tt.name+"/"+by.OrgNumber, func(t *testing.T) {
-				events, err := domain.DecideWithdraw(given(tt.given(t)...), withdrawCommand(t, by))
+				events, err := decideWithdraw(given(tt.given(t)...), withdrawCommand(t, by))
 				expectRejected(t, events, err, precondition, "")
 			})
 		}

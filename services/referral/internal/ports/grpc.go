@@ -8,11 +8,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
-	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
-	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/referral/internal/app"
 	"github.com/stafett/stafett/services/referral/internal/domain"
@@ -46,35 +43,22 @@ func Scopes() authn.Policy {
 	}
 }
 
-func (s *Server) actor(ctx context.Context) (domain.Actor, error) {
-	a, _, err := access.Caller(ctx, s.pseudonyms)
-	if err != nil {
-		return domain.Actor{}, err
-	}
-	return domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, PatientID: a.PatientID, Role: string(a.Role), Service: a.Service}, nil
-}
-
 func (s *Server) ReceiveReferral(ctx context.Context, req *referralv1.ReceiveReferralRequest) (*referralv1.ReceiveReferralResponse, error) {
-	a, err := s.actor(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
 	var receivedAt *time.Time
-	if req.GetReceivedAt() != nil {
-		if err := req.GetReceivedAt().CheckValid(); err != nil {
-			return nil, errs.Invalid("received_at", "is not a valid timestamp")
-		}
-		t := req.GetReceivedAt().AsTime()
+	if ts := req.GetReceivedAt(); ts != nil {
+		t := ts.AsTime()
 		receivedAt = &t
 	}
-	r, err := s.app.ReceiveReferral(ctx, app.ReceiveReferral{
-		Actor:             a,
-		RequestID:         req.GetRequestId(),
+	res, err := s.app.ReceiveReferral(ctx, actor, req.GetRequestId(), app.ReceiveReferral{
 		ExternalID:        req.GetExternalId(),
 		PatientNationalID: req.GetPatientNationalId(),
 		ReferrerHPR:       req.GetReferrerHpr(),
 		ReferrerOrgNumber: req.GetReferrerOrgNumber(),
-		Unit:              unit(req.GetReceivingUnit()),
+		Unit:              ids.UnitFromRef(req.GetReceivingUnit()),
 		Reason:            req.GetReason(),
 		Urgency:           req.GetUrgency(),
 		Internal:          req.GetInternal(),
@@ -83,82 +67,82 @@ func (s *Server) ReceiveReferral(ctx context.Context, req *referralv1.ReceiveRef
 	if err != nil {
 		return nil, err
 	}
-	return &referralv1.ReceiveReferralResponse{Referral: toProto(r)}, nil
+	return &referralv1.ReceiveReferralResponse{Referral: toProto(res.State)}, nil
 }
 
 func (s *Server) RequestInformation(ctx context.Context, req *referralv1.RequestInformationRequest) (*referralv1.RequestInformationResponse, error) {
-	a, err := s.actor(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.app.RequestInformation(ctx, app.RequestInformation{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId(), What: req.GetWhat()})
+	res, err := s.app.RequestInformation(ctx, actor, req.GetRequestId(), app.RequestInformation{ReferralID: req.GetReferralId(), What: req.GetWhat()})
 	if err != nil {
 		return nil, err
 	}
-	return &referralv1.RequestInformationResponse{Referral: toProto(r)}, nil
+	return &referralv1.RequestInformationResponse{Referral: toProto(res.State)}, nil
 }
 
 func (s *Server) AssessReferral(ctx context.Context, req *referralv1.AssessReferralRequest) (*referralv1.AssessReferralResponse, error) {
-	a, err := s.actor(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	in := app.AssessReferral{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId()}
+	in := app.AssessReferral{ReferralID: req.GetReferralId()}
 	if g := req.GetRightGranted(); g != nil {
 		in.RightGranted = &app.RightGranted{CareStartDeadline: g.GetCareStartDeadline(), PathwayType: g.GetPathwayType(), Priority: g.GetPriority()}
 	}
 	if n := req.GetNoRight(); n != nil {
 		in.NoRight = &app.NoRight{Reason: n.GetReason(), FollowUp: n.GetFollowUp()}
 	}
-	r, err := s.app.AssessReferral(ctx, in)
+	res, err := s.app.AssessReferral(ctx, actor, req.GetRequestId(), in)
 	if err != nil {
 		return nil, err
 	}
-	return &referralv1.AssessReferralResponse{Referral: toProto(r)}, nil
+	return &referralv1.AssessReferralResponse{Referral: toProto(res.State)}, nil
 }
 
 func (s *Server) ForwardReferral(ctx context.Context, req *referralv1.ForwardReferralRequest) (*referralv1.ForwardReferralResponse, error) {
-	a, err := s.actor(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.app.ForwardReferral(ctx, app.ForwardReferral{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId(), To: unit(req.GetToUnit()), Reason: req.GetReason()})
+	res, err := s.app.ForwardReferral(ctx, actor, req.GetRequestId(), app.ForwardReferral{ReferralID: req.GetReferralId(), To: ids.UnitFromRef(req.GetToUnit()), Reason: req.GetReason()})
 	if err != nil {
 		return nil, err
 	}
-	return &referralv1.ForwardReferralResponse{Referral: toProto(r)}, nil
+	return &referralv1.ForwardReferralResponse{Referral: toProto(res.State)}, nil
 }
 
 func (s *Server) WithdrawReferral(ctx context.Context, req *referralv1.WithdrawReferralRequest) (*referralv1.WithdrawReferralResponse, error) {
-	a, err := s.actor(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.app.WithdrawReferral(ctx, app.WithdrawReferral{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId(), Reason: req.GetReason()})
+	res, err := s.app.WithdrawReferral(ctx, actor, req.GetRequestId(), app.WithdrawReferral{ReferralID: req.GetReferralId(), Reason: req.GetReason()})
 	if err != nil {
 		return nil, err
 	}
-	return &referralv1.WithdrawReferralResponse{Referral: toProto(r)}, nil
+	return &referralv1.WithdrawReferralResponse{Referral: toProto(res.State)}, nil
 }
 
 func (s *Server) ScheduleFirstAppointment(ctx context.Context, req *referralv1.ScheduleFirstAppointmentRequest) (*referralv1.ScheduleFirstAppointmentResponse, error) {
-	a, err := s.actor(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.app.ScheduleFirstAppointment(ctx, app.ScheduleFirstAppointment{Actor: a, RequestID: req.GetRequestId(), ReferralID: req.GetReferralId(), AppointmentDate: req.GetAppointmentDate()})
+	res, err := s.app.ScheduleFirstAppointment(ctx, actor, req.GetRequestId(), app.ScheduleFirstAppointment{ReferralID: req.GetReferralId(), AppointmentDate: req.GetAppointmentDate()})
 	if err != nil {
 		return nil, err
 	}
-	return &referralv1.ScheduleFirstAppointmentResponse{Referral: toProto(r)}, nil
+	return &referralv1.ScheduleFirstAppointmentResponse{Referral: toProto(res.State)}, nil
 }
 
 func (s *Server) GetReferral(ctx context.Context, req *referralv1.GetReferralRequest) (*referralv1.GetReferralResponse, error) {
-	a, err := s.actor(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.app.GetReferral(ctx, a, req.GetReferralId())
+	r, err := s.app.GetReferral(ctx, actor, req.GetReferralId())
 	if err != nil {
 		return nil, err
 	}
@@ -166,12 +150,12 @@ func (s *Server) GetReferral(ctx context.Context, req *referralv1.GetReferralReq
 }
 
 func (s *Server) ListReferrals(ctx context.Context, req *referralv1.ListReferralsRequest) (*referralv1.ListReferralsResponse, error) {
-	a, err := s.actor(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.app.ListReferrals(ctx, app.ListReferrals{
-		Actor: a, Unit: unit(req.GetReceivingUnit()), Status: req.GetStatus(), DueOnOrBefore: req.GetDueOnOrBefore(),
+	page, err := s.app.ListReferrals(ctx, actor, app.ListReferrals{
+		Unit: ids.UnitFromRef(req.GetReceivingUnit()), Status: req.GetStatus(), DueOnOrBefore: req.GetDueOnOrBefore(),
 		PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
 	})
 	if err != nil {
@@ -182,10 +166,6 @@ func (s *Server) ListReferrals(ctx context.Context, req *referralv1.ListReferral
 		resp.Referrals = append(resp.Referrals, toProto(r))
 	}
 	return resp, nil
-}
-
-func unit(u *eventsv1.UnitRef) domain.Unit {
-	return domain.Unit{HerID: u.GetHerId(), OrgNumber: u.GetOrgNumber()}
 }
 
 func toProto(r domain.Referral) *referralv1.Referral {

@@ -86,10 +86,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	// Users come with HelseID tokens, services with the suite's own.
-	verifiers := anyVerifier{signer.Verifier(time.Now)}
+	// Services come with the suite's own key. Users come with the issuer's
+	// tokens when one is configured, else with `stafett token`'s.
+	verifier := signer.Verifier(time.Now)
 	if *jwksURL != "" {
-		verifiers = append(verifiers, authn.NewJWKSVerifier(*jwksURL, *issuer, *audience, nil, time.Now))
+		verifier = authn.Any(signer.ServiceVerifier(time.Now), authn.NewJWKSVerifier(*jwksURL, *issuer, *audience, nil, time.Now))
 	}
 
 	nc, err := nats.Connect(*natsURL, nats.Name("stafett-serve"), nats.MaxReconnects(-1))
@@ -105,7 +106,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	s, err := suite.Start(ctx, suite.Options{
 		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, ConsentAddr: *consentAddr,
-		Verifier: verifiers, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas,
+		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas,
 		Logger: logger, Telemetry: tel, PathwayTargets: targets,
 		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: *withConsole,
 	})
@@ -124,20 +125,4 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "  console: http://%s/console/\n", s.HTTPAddr())
 	}
 	return serveUntilDone(ctx, s, logger)
-}
-
-// anyVerifier accepts a token any of its verifiers accepts: users come with
-// HelseID tokens, services with the suite's own.
-type anyVerifier []authn.Verifier
-
-func (vs anyVerifier) Verify(ctx context.Context, raw string) (authn.Principal, error) {
-	var errs []error
-	for _, v := range vs {
-		p, err := v.Verify(ctx, raw)
-		if err == nil {
-			return p, nil
-		}
-		errs = append(errs, err)
-	}
-	return authn.Principal{}, errors.Join(errs...)
 }

@@ -17,7 +17,12 @@ import (
 	"github.com/stafett/stafett/pkg/natsembed/natstest"
 )
 
-func TestServeRunsChosenServicesAgainstAnExternalNATSServer(t *testing.T) {
+// startServe runs `stafett serve` in the background against a fresh NATS
+// server, with a fresh pseudonym key and signing-key dir, and returns its gRPC
+// address once it has printed it, the signing-key dir, and a stop function
+// that waits for a clean exit.
+func startServe(t *testing.T, args ...string) (addr, signingDir string, stop func()) {
+	t.Helper()
 	nats := natstest.Server(t)
 	dir := t.TempDir()
 	key := make([]byte, 32)
@@ -28,16 +33,16 @@ func TestServeRunsChosenServicesAgainstAnExternalNATSServer(t *testing.T) {
 	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	signingDir = filepath.Join(dir, "signing")
 	ctx, cancel := context.WithCancel(t.Context())
 	out, w := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"serve", "--services", "consent,referral", "--nats", nats.ClientURL(),
-			"--grpc-addr", "127.0.0.1:0", "--pseudonym-key-file", keyFile, "--signing-key-dir", filepath.Join(dir, "signing"),
-			"--replicas", "1", "--log-level", "error"}, w, io.Discard)
+		done <- Main(ctx, append([]string{"serve", "--nats", nats.ClientURL(),
+			"--grpc-addr", "127.0.0.1:0", "--pseudonym-key-file", keyFile, "--signing-key-dir", signingDir,
+			"--replicas", "1", "--log-level", "error"}, args...), w, io.Discard)
 		w.Close()
 	}()
-	addr := ""
 	lines := bufio.NewScanner(out)
 	for lines.Scan() {
 		if _, a, ok := strings.Cut(lines.Text(), " on "); ok {
@@ -50,6 +55,17 @@ func TestServeRunsChosenServicesAgainstAnExternalNATSServer(t *testing.T) {
 		cancel()
 		t.Fatalf("stafett serve exited with %d before listening", <-done)
 	}
+	return addr, signingDir, func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("stafett serve exited with %d", code)
+		}
+	}
+}
+
+func TestServeRunsChosenServicesAgainstAnExternalNATSServer(t *testing.T) {
+	addr, _, stop := startServe(t, "--services", "consent,referral")
+	defer stop()
 	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
@@ -58,10 +74,6 @@ func TestServeRunsChosenServicesAgainstAnExternalNATSServer(t *testing.T) {
 	res, err := healthpb.NewHealthClient(cc).Check(t.Context(), &healthpb.HealthCheckRequest{})
 	if err != nil || res.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 		t.Fatalf("health: %v %v", res, err)
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("stafett serve exited with %d", code)
 	}
 }
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file stafett/events/v1/commit.proto.
  */
 export const file_stafett_events_v1_commit: GenFile = /*@__PURE__*/
-  fileDesc("Ch5zdGFmZXR0L2V2ZW50cy92MS9jb21taXQucHJvdG8SEXN0YWZldHQuZXZlbnRzLnYxIr8CCgZDb21taXQSEQoJY29tbWl0X2lkGAEgASgJEhYKDmFnZ3JlZ2F0ZV90eXBlGAIgASgJEhQKDGFnZ3JlZ2F0ZV9pZBgDIAEoCRIZChFhZ2dyZWdhdGVfdmVyc2lvbhgEIAEoBBInCgVhY3RvchgFIAEoCzIYLnN0YWZldHQuZXZlbnRzLnYxLkFjdG9yEi8KC29jY3VycmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jb3JyZWxhdGlvbl9pZBgHIAEoCRIUCgxjYXVzYXRpb25faWQYCCABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAkgASgJEhIKCnBhdGllbnRfaWQYCiABKAkSJAoGZXZlbnRzGAsgAygLMhQuZ29vZ2xlLnByb3RvYnVmLkFueSJnCgVBY3RvchIXCg9wcm9mZXNzaW9uYWxfaWQYASABKAkSEgoKb3JnX251bWJlchgCIAEoCRIMCgRyb2xlGAMgASgJEg8KB3NlcnZpY2UYBCABKAkSEgoKcGF0aWVudF9pZBgFIAEoCWIGcHJvdG8z", [file_google_protobuf_any, file_google_protobuf_timestamp]);
+  fileDesc("Ch5zdGFmZXR0L2V2ZW50cy92MS9jb21taXQucHJvdG8SEXN0YWZldHQuZXZlbnRzLnYxItwCCgZDb21taXQSEQoJY29tbWl0X2lkGAEgASgJEhYKDmFnZ3JlZ2F0ZV90eXBlGAIgASgJEhQKDGFnZ3JlZ2F0ZV9pZBgDIAEoCRIZChFhZ2dyZWdhdGVfdmVyc2lvbhgEIAEoBBInCgVhY3RvchgFIAEoCzIYLnN0YWZldHQuZXZlbnRzLnYxLkFjdG9yEi8KC29jY3VycmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jb3JyZWxhdGlvbl9pZBgHIAEoCRIUCgxjYXVzYXRpb25faWQYCCABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAkgASgJEhIKCnBhdGllbnRfaWQYCiABKAkSJAoGZXZlbnRzGAsgAygLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIbChNyZXF1ZXN0X2ZpbmdlcnByaW50GAwgASgJImcKBUFjdG9yEhcKD3Byb2Zlc3Npb25hbF9pZBgBIAEoCRISCgpvcmdfbnVtYmVyGAIgASgJEgwKBHJvbGUYAyABKAkSDwoHc2VydmljZRgEIAEoCRISCgpwYXRpZW50X2lkGAUgASgJYgZwcm90bzM", [file_google_protobuf_any, file_google_protobuf_timestamp]);
 
 /**
  * Commit is the one JetStream message a command produces. Everything a command
@@ -100,6 +100,15 @@ export type Commit = Message<"stafett.events.v1.Commit"> & {
    * @generated from field: repeated google.protobuf.Any events = 11;
    */
   events: Any[];
+
+  /**
+   * Digest of the request that made the command (everything but its request
+   * id), so a request id reused for a different request is refused instead
+   * of silently answered with the first one.
+   *
+   * @generated from field: string request_fingerprint = 12;
+   */
+  requestFingerprint: string;
 };
 
 /**

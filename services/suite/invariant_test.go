@@ -1,0 +1,179 @@
+package suite_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/stafett/stafett/pkg/authn"
+	"github.com/stafett/stafett/services/suite/suitetest"
+
+	// The descriptors the rows are taken from.
+	_ "github.com/stafett/stafett/proto/stafett/consent/v1"
+	_ "github.com/stafett/stafett/proto/stafett/continuity/v1"
+	_ "github.com/stafett/stafett/proto/stafett/handoffs/v1"
+	_ "github.com/stafett/stafett/proto/stafett/pathway/v1"
+	_ "github.com/stafett/stafett/proto/stafett/referral/v1"
+)
+
+// The pipeline's invariant, over every RPC of every service: a command
+// answered with an error appended nothing; a command that appended was
+// answered with success, and its retry under the same request_id is answered
+// with the same success and appends nothing more; a request_id reused for a
+// different request is refused, appending nothing. Queries append nothing.
+//
+// The rows come from the service descriptors: an RPC without a row fails.
+
+// call is one RPC made as someone.
+type call struct {
+	name string
+	as   authn.TokenSpec
+	req  proto.Message
+}
+
+// invariantCase is what a row sets up in a fresh suite.
+type invariantCase struct {
+	// ok succeeds (for a command: and appends).
+	ok call
+	// refused are each answered with an error.
+	refused []call
+	// reuse, for a command, sends ok's request_id with a different request.
+	reuse *call
+}
+
+// invariantRow is one RPC: a query only needs ok; a command all three.
+type invariantRow struct {
+	query bool
+	setup func(t *testing.T, env *suitetest.Env) invariantCase
+}
+
+var invariantServices = []string{
+	"stafett.referral.v1.ReferralService",
+	"stafett.consent.v1.ConsentService",
+	"stafett.pathway.v1.PathwayService",
+	"stafett.continuity.v1.ContinuityService",
+	"stafett.handoffs.v1.HandoffService",
+}
+
+func invariantRows() map[string]invariantRow {
+	rows := map[string]invariantRow{}
+	for _, part := range []map[string]invariantRow{
+		referralInvariantRows(), consentInvariantRows(), pathwayInvariantRows(),
+		continuityInvariantRows(), handoffsInvariantRows(),
+	} {
+		for k, v := range part {
+			rows[k] = v
+		}
+	}
+	return rows
+}
+
+func TestARefusedCommandAppendsNothingAndAnAppendedOneIsAnsweredWithSuccess(t *testing.T) {
+	rows := invariantRows()
+	for _, svc := range invariantServices {
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
+		if err != nil {
+			t.Fatalf("%s: %v", svc, err)
+		}
+		methods := d.(protoreflect.ServiceDescriptor).Methods()
+		for i := range methods.Len() {
+			m := methods.Get(i)
+			full := "/" + svc + "/" + string(m.Name())
+			t.Run(string(m.Name()), func(t *testing.T) {
+				row, ok := rows[full]
+				if !ok {
+					t.Fatalf("no invariant row for %s: every RPC needs one", full)
+				}
+				if m.IsStreamingServer() || m.IsStreamingClient() {
+					if !row.query {
+						t.Fatalf("%s streams: only queries stream", full)
+					}
+					return
+				}
+				env := suitetest.Start(t)
+				c := row.setup(t, env)
+				checkInvariant(t, env, m, row, c)
+			})
+		}
+	}
+	for full := range rows {
+		svc, _, _ := strings.Cut(strings.TrimPrefix(full, "/"), "/")
+		if !slices.Contains(invariantServices, svc) {
+			t.Errorf("row %s names no known service", full)
+		}
+	}
+}
+
+func checkInvariant(t *testing.T, env *suitetest.Env, m protoreflect.MethodDescriptor, row invariantRow, c invariantCase) {
+	t.Helper()
+	ctx := t.Context()
+	method := fmt.Sprintf("/%s/%s", m.Parent().FullName(), m.Name())
+	for _, r := range c.refused {
+		before := env.LastSeq(ctx)
+		_, err := invoke(ctx, env, m, r)
+		if status.Code(err) == codes.OK {
+			t.Fatalf("%s (%s) was not refused", method, r.name)
+		}
+		if code := status.Code(err); code == codes.Internal || code == codes.Unknown {
+			t.Fatalf("%s (%s) reached %v: %v", method, r.name, code, err)
+		}
+		if after := env.LastSeq(ctx); after != before {
+			t.Fatalf("%s (%s) was refused (%v) but appended %d commit(s)", method, r.name, status.Code(err), after-before)
+		}
+	}
+	before := env.LastSeq(ctx)
+	first, err := invoke(ctx, env, m, c.ok)
+	if err != nil {
+		t.Fatalf("%s (%s): %v", method, c.ok.name, err)
+	}
+	appended := env.LastSeq(ctx) - before
+	if row.query {
+		if appended != 0 {
+			t.Fatalf("query %s appended %d commit(s)", method, appended)
+		}
+		return
+	}
+	if appended == 0 {
+		t.Fatalf("command %s (%s) succeeded but appended nothing", method, c.ok.name)
+	}
+	mid := env.LastSeq(ctx)
+	again, err := invoke(ctx, env, m, c.ok)
+	if err != nil {
+		t.Fatalf("%s retried: %v", method, err)
+	}
+	if !proto.Equal(first, again) {
+		t.Fatalf("%s retried under the same request_id answered differently:\nfirst %v\nagain %v", method, first, again)
+	}
+	if env.LastSeq(ctx) != mid {
+		t.Fatalf("%s retried appended again", method)
+	}
+	if c.reuse == nil {
+		t.Fatalf("command %s has no reuse case", method)
+	}
+	_, err = invoke(ctx, env, m, *c.reuse)
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("%s with a reused request_id: %v, want INVALID_ARGUMENT", method, err)
+	}
+	if env.LastSeq(ctx) != mid {
+		t.Fatalf("%s with a reused request_id appended", method)
+	}
+}
+
+func invoke(ctx context.Context, env *suitetest.Env, m protoreflect.MethodDescriptor, c call) (proto.Message, error) {
+	out, err := protoregistry.GlobalTypes.FindMessageByName(m.Output().FullName())
+	if err != nil {
+		return nil, err
+	}
+	resp := out.New().Interface()
+	method := fmt.Sprintf("/%s/%s", m.Parent().FullName(), m.Name())
+	err = env.Client.Invoke(env.As(ctx, c.as), method, c.req, resp)
+	return resp, err
+}
