@@ -14,5 +14,7 @@ export default defineConfig({
     // polyfill would be one more script to allow.
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 2000,
+    // Timings of plugins vary with the machine's load; they are not a warning.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
 });

@@ -40,7 +40,7 @@ export async function setup(project: TestProject): Promise<void> {
   child = proc;
   const got: Partial<Stafett> = { bin, dataDir: join(dataDir, "data") };
   await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error("stafett dev did not load the demo within 120 s")), 120_000);
+    const timer = setTimeout(() => fail(new Error("stafett dev did not load the demo within 240 s")), 240_000);
     proc.once("exit", (code) => fail(new Error(`stafett dev exited with ${code}`)));
     createInterface({ input: proc.stdout! }).on("line", (line) => {
       const m = /^\s+(gRPC|HTTP|demo):\s+(.*)$/.exec(line);
