@@ -56,6 +56,10 @@ const (
 	// (and any other key they declare) is claimed in the store, so racing
 	// duplicates create exactly one aggregate.
 	New
+	// Any commands act on an aggregate whether or not it has commits yet: a
+	// patient's continuity record begins with the first command on it. They
+	// usually declare Requires, so an access check stands in for existence.
+	Any
 )
 
 // Env is what a decision may use besides state and command: who acts, the
@@ -161,6 +165,8 @@ type Handler[S, C any] struct {
 	authorize func(S, access.Actor, C) error
 	decide    func(S, C, Env) ([]proto.Message, error)
 	reveals   func(S) access.Read
+	requires  func(S, C) access.Read
+	what      string
 	keys      func(C) []Key
 	patient   func(C) string
 }
@@ -208,6 +214,29 @@ func (h *Handler[S, C]) Reveals(read func(S) access.Read) *Handler[S, C] {
 	return h
 }
 
+// Requires makes the actor's access to a category of the patient's data a
+// condition of the command, checked before the append like Reveals, but not
+// logged: the answer carries no patient data (an id, say). A refusal is the
+// command's NOT_FOUND.
+func (h *Handler[S, C]) Requires(read func(S, C) access.Read) *Handler[S, C] {
+	h.requires = read
+	return h
+}
+
+// NotFound names what a refusal of this command is answered as not finding
+// ("relationship"), when that is not the aggregate itself.
+func (h *Handler[S, C]) NotFound(what string) *Handler[S, C] {
+	h.what = what
+	return h
+}
+
+func (h *Handler[S, C]) notFound() error {
+	if h.what != "" {
+		return errs.NotFound(h.what)
+	}
+	return errs.NotFound(h.agg.what)
+}
+
 // IdentifiedBy declares keys beyond the request id that make a creation the
 // same creation (a referral's external id).
 func (h *Handler[S, C]) IdentifiedBy(keys func(C) []Key) *Handler[S, C] {
@@ -230,7 +259,7 @@ func (h *Handler[S, C]) Handle(ctx context.Context, actor access.Actor, requestI
 	var v errs.Validation
 	v.RequestID(requestID)
 	var id string
-	if h.expect == Existing {
+	if h.expect != New {
 		id = h.id(cmd)
 		v.ID(h.idField, id)
 	}
@@ -261,26 +290,39 @@ func (h *Handler[S, C]) Handle(ctx context.Context, actor access.Actor, requestI
 // change runs a command on an existing aggregate.
 func (h *Handler[S, C]) change(ctx context.Context, actor access.Actor, id string, cmd C, env Env, meta decider.Meta) (Result[S], error) {
 	meta.PatientID = h.agg.patient(h.agg.runtime.Image().Get(id).State)
-	var checked bool
+	var requiredOnce, revealedOnce bool
 	res, err := h.agg.runtime.Execute(ctx, id, meta, func(state S) ([]proto.Message, error) {
 		exists := h.agg.exists(state)
 		refusal := h.allowed(state, exists, actor, cmd)
+		// Access checks run once, whatever the refusal: absent, denied by the
+		// domain and denied by consent all cost the same checks.
+		if h.requires != nil && !requiredOnce {
+			requiredOnce = true
+			read := h.requires(state, cmd)
+			if !exists && h.expect == Existing {
+				read.PatientID = ""
+			}
+			d, err := h.agg.guard.Check(ctx, actor, read)
+			if err != nil {
+				return nil, err
+			}
+			if refusal == nil && !h.agg.permits(state, actor, read, d) {
+				refusal = h.notFound()
+			}
+		}
 		var events []proto.Message
 		if refusal == nil {
 			events, refusal = h.decide(state, cmd, env)
 		}
-		if h.reveals == nil || checked {
-			return events, refusal
-		}
-		// Check once, whatever the refusal: absent, denied by the domain and
-		// denied by consent all cost one access check.
-		checked = true
-		read := h.reveals(state)
-		if !exists {
-			read.PatientID = ""
-		}
-		if err := h.reveal(ctx, actor, state, read, refusal == nil); err != nil {
-			return nil, err
+		if h.reveals != nil && !revealedOnce {
+			revealedOnce = true
+			read := h.reveals(state)
+			if !exists {
+				read.PatientID = ""
+			}
+			if err := h.reveal(ctx, actor, state, read, refusal == nil); err != nil {
+				return nil, err
+			}
 		}
 		return events, refusal
 	})
@@ -295,7 +337,7 @@ func (h *Handler[S, C]) change(ctx context.Context, actor access.Actor, id strin
 
 func (h *Handler[S, C]) allowed(state S, exists bool, actor access.Actor, cmd C) error {
 	if h.expect == Existing && !exists {
-		return errs.NotFound(h.agg.what)
+		return h.notFound()
 	}
 	if h.authorize == nil {
 		return nil
@@ -314,7 +356,7 @@ func (h *Handler[S, C]) reveal(ctx context.Context, actor access.Actor, state S,
 		return nil
 	}
 	if !h.agg.permits(state, actor, read, d) {
-		return errs.NotFound(h.agg.what)
+		return h.notFound()
 	}
 	return h.agg.guard.Record(ctx, actor, read, d)
 }

@@ -93,3 +93,33 @@ func Parse(v Violations, pageSize int, pageToken string) (Cursor, int) {
 	}
 	return after, Size(pageSize)
 }
+
+// seqPrefix marks a page token of a listing ordered by stream sequence, so
+// it is never mistaken for a cursor token.
+const seqPrefix = "seq:"
+
+// SeqToken is the page token after the item at stream sequence seq, for
+// listings ordered by sequence (the access log).
+func SeqToken(seq uint64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(seqPrefix + strconv.FormatUint(seq, 10)))
+}
+
+// ParseSeq is Parse for listings ordered by stream sequence: it returns the
+// sequence to start after (0: the start) and the page size to serve.
+func ParseSeq(v Violations, pageSize int, pageToken string) (uint64, int) {
+	if pageSize < 0 {
+		v.Add("page_size", "must not be negative")
+	}
+	var after uint64
+	if pageToken != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(pageToken)
+		n, ok := strings.CutPrefix(string(raw), seqPrefix)
+		seq, perr := strconv.ParseUint(n, 10, 64)
+		if err != nil || !ok || perr != nil || seq == 0 {
+			v.Add("page_token", "is not a token this service issued")
+		} else {
+			after = seq
+		}
+	}
+	return after, Size(pageSize)
+}

@@ -57,3 +57,24 @@ func TestParseNamesTheBadPagingFields(t *testing.T) {
 		t.Fatalf("got %v %d %v", got, size, v)
 	}
 }
+
+func TestSeqTokensRoundTripAndRefuseWhatTheyDidNotWrite(t *testing.T) {
+	var v violations
+	if after, size := paging.ParseSeq(&v, 10, paging.SeqToken(42)); after != 42 || size != 10 || len(v) != 0 {
+		t.Fatalf("round trip: after %d size %d violations %v", after, size, v)
+	}
+	if after, size := paging.ParseSeq(&v, 0, ""); after != 0 || size != paging.DefaultSize || len(v) != 0 {
+		t.Fatalf("start: after %d size %d violations %v", after, size, v)
+	}
+	cursor := paging.After(time.Unix(5, 0), "x").Encode()
+	for _, token := range []string{"%%%", "NDI", cursor, paging.SeqToken(0)} {
+		v = nil
+		if paging.ParseSeq(&v, 1, token); len(v) != 1 || v[0] != "page_token" {
+			t.Errorf("ParseSeq(%q): violations %v", token, v)
+		}
+	}
+	v = nil
+	if paging.ParseSeq(&v, -1, ""); len(v) != 1 || v[0] != "page_size" {
+		t.Fatalf("negative page size: violations %v", v)
+	}
+}

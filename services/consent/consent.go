@@ -2,6 +2,9 @@
 // consents, objections, capacity, representatives, compulsory care,
 // emergency access, and CheckAccess — the policy decision point every other
 // service asks before patient data leaves it.
+//
+// Its rules, each with the file that decides it and the test that proves it,
+// are indexed in internal/domain/doc.go.
 package consent
 
 import (

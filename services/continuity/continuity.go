@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
@@ -23,9 +24,6 @@ import (
 	"github.com/stafett/stafett/services/continuity/internal/ports"
 )
 
-// Guard checks and logs reads of patient data (pkg/access.Guard).
-type Guard = app.Guard
-
 // Consent records, in the consent service, what the patient decides here:
 // a withdrawn plan consent and a contact-after-end permission.
 type Consent = app.Consent
@@ -33,7 +31,7 @@ type Consent = app.Consent
 // Config is what the service needs from its host.
 type Config struct {
 	Store      *eventstore.Store
-	Guard      Guard
+	Guard      *access.Guard
 	Consent    Consent
 	Clock      clock.Clock
 	IDs        idgen.Generator

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	connectrpc.com/cors v0.1.0
 	connectrpc.com/vanguard v0.4.0
+	github.com/gofrs/flock v0.13.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/rs/cors v1.11.1
 	github.com/soheilhy/cmux v0.1.5

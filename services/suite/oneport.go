@@ -19,11 +19,9 @@ import (
 // onePort serves every protocol on the gRPC address. Connections are split
 // by their first request: HTTP/2 gRPC with the proto codec goes to grpc-go's
 // own transport (grpc.Server.Serve), which is markedly faster than its
-// http.Handler mode; everything else — HTTP/1.1 and h2c, Connect, gRPC-Web,
-// REST — goes to an http.Server whose handler
-// transcodes into the same grpc.Server, so both sides run the same
-// interceptors and stats handler. (gRPC with another codec is refused there:
-// see grpcProtobufOnly.)
+// http.Handler mode; everything else (HTTP/1.1 and h2c: Connect, gRPC-Web,
+// REST) goes to an http.Server whose handler transcodes into the same
+// grpc.Server, so both sides run the same interceptors and stats handler.
 //
 // cmux does the accepting, sniffing and replaying. Its own HTTP/2 matcher
 // cannot be used as is: grpc-go clients wait for the server's SETTINGS

@@ -1,66 +1,103 @@
-// Package app holds the consent service's command and query handlers: who
-// may ask, the read barrier that keeps access decisions fresh, and the calls
-// into the pure rules. It knows nothing of gRPC.
+// Package app holds the consent service's commands and queries, each command
+// declared once on the shared command pipeline (pkg/command): it validates
+// requests, keeps access decisions fresh with the read barrier, and wires the
+// domain's pure Authorize and Decide functions to the pipeline. It knows
+// nothing of gRPC.
 package app
 
 import (
 	"context"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/audit"
 	"github.com/stafett/stafett/pkg/clock"
+	"github.com/stafett/stafett/pkg/command"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
+	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	"github.com/stafett/stafett/services/consent/internal/domain"
 )
 
 // App is the consent service's application layer.
 type App struct {
-	runtime    *decider.Runtime[domain.PatientState]
-	image      *decider.Image[domain.PatientState]
-	store      *eventstore.Store
-	audit      *audit.Log
-	guard      *access.Guard
-	clock      clock.Clock
-	ids        idgen.Generator
-	pseudonyms *ids.Pseudonymizer
-	policy     domain.Policy
-	// barrierWait bounds how long an access check waits for the write model
-	// to reach the stream's head before it answers UNAVAILABLE.
+	patients    *command.Aggregate[domain.PatientState]
+	image       *decider.Image[domain.PatientState]
+	store       *eventstore.Store
+	audit       *audit.Log
+	guard       *access.Guard
+	emergencies *emergencies
+	clock       clock.Clock
+	pseudonyms  *ids.Pseudonymizer
+	policy      domain.Policy
+	// barrierWait bounds how long a call waits for the write model to reach
+	// the stream's head before it answers UNAVAILABLE.
 	barrierWait time.Duration
+
+	grant                  *command.Handler[domain.PatientState, GrantConsent]
+	withdraw               *command.Handler[domain.PatientState, WithdrawConsent]
+	recordObjection        *command.Handler[domain.PatientState, RecordObjection]
+	liftObjection          *command.Handler[domain.PatientState, LiftObjection]
+	assessCapacity         *command.Handler[domain.PatientState, RecordCapacityAssessment]
+	registerRepresentative *command.Handler[domain.PatientState, RegisterRepresentative]
+	startCompulsoryCare    *command.Handler[domain.PatientState, StartCompulsoryCare]
+	endCompulsoryCare      *command.Handler[domain.PatientState, EndCompulsoryCare]
+	permitContact          *command.Handler[domain.PatientState, PermitContactAfterEnd]
+	revokeContact          *command.Handler[domain.PatientState, RevokeContactAfterEnd]
+	useEmergencyAccess     *command.Handler[domain.PatientState, UseEmergencyAccess]
+	reviewEmergencyAccess  *command.Handler[domain.PatientState, ReviewEmergencyAccess]
 }
 
 // Deps are what the application needs from outside.
 type Deps struct {
-	Store       *eventstore.Store
-	Image       *decider.Image[domain.PatientState]
-	Audit       *audit.Log
-	Clock       clock.Clock
-	IDs         idgen.Generator
-	Pseudonyms  *ids.Pseudonymizer
-	Policy      domain.Policy
+	Store      *eventstore.Store
+	Image      *decider.Image[domain.PatientState]
+	Audit      *audit.Log
+	Clock      clock.Clock
+	IDs        idgen.Generator
+	Pseudonyms *ids.Pseudonymizer
+	Policy     domain.Policy
+	// BarrierWait bounds the read barrier; default 2 seconds.
 	BarrierWait time.Duration
+	// Guard checks and logs the service's own reads of patient data. Nil:
+	// the service decides them itself and logs them to Audit, as it decides
+	// every other service's. Tests pass a counting one.
+	Guard *access.Guard
 }
 
-// New wires the application.
+// New wires the application. The image must not have been fed yet: New
+// registers the emergency-access index on it.
 func New(d Deps) *App {
 	if d.BarrierWait == 0 {
 		d.BarrierWait = 2 * time.Second
 	}
 	a := &App{
-		runtime: decider.NewRuntime(d.Store, d.Image, d.Clock, d.IDs, 0), image: d.Image, store: d.Store,
-		audit: d.Audit, clock: d.Clock, ids: d.IDs, pseudonyms: d.Pseudonyms, policy: d.Policy, barrierWait: d.BarrierWait,
+		image: d.Image, store: d.Store, audit: d.Audit, emergencies: newEmergencies(), clock: d.Clock,
+		pseudonyms: d.Pseudonyms, policy: d.Policy, barrierWait: d.BarrierWait, guard: d.Guard,
 	}
-	// The consent service's own reads go through the same guard and access
-	// log as every other service's, deciding locally instead of over gRPC.
-	a.guard = access.NewGuard(localChecker{a}, d.Audit, d.Clock)
+	if a.guard == nil {
+		a.guard = access.NewGuard(localChecker{a}, d.Audit, d.Clock)
+	}
+	d.Image.AddIndex(a.emergencies.index)
+	a.patients = command.NewAggregate(command.Config[domain.PatientState]{
+		Runtime: decider.NewRuntime(d.Store, d.Image, d.Clock, d.IDs, 0),
+		Guard:   a.guard,
+		Clock:   d.Clock,
+		IDs:     d.IDs,
+		What:    "patient",
+		// Every pseudonym names a patient aggregate: one without events is a
+		// patient of whom nothing is known yet. Only the access rules decide
+		// what a caller learns, so an unknown patient and a refused one are
+		// the same NOT_FOUND after the same work.
+		Exists:    func(domain.PatientState) bool { return true },
+		PatientOf: func(s domain.PatientState) string { return s.PatientID },
+		Barrier:   a.fresh,
+	})
+	a.declare()
 	return a
 }
 
@@ -74,22 +111,13 @@ func Model() decider.Model[domain.PatientState] {
 	}
 }
 
-// Caller is who asks: an end user, or another service on its own behalf.
-type Caller struct {
-	Actor domain.Actor
-	// Service marks a service identity; only services may call CheckAccess.
-	Service bool
-	// Role is the caller's Stafett role.
-	Role string
-}
+// Commands names every command declared on the pipeline.
+func (a *App) Commands() []string { return a.patients.Commands() }
 
-func (c Caller) accessActor() access.Actor {
-	return access.Actor{ProfessionalID: c.Actor.ProfessionalID, OrgNumber: c.Actor.OrgNumber, PatientID: c.Actor.PatientID, Role: roleOf(c.Role)}
-}
-
-// fresh waits until the write model holds everything the stream held when
-// the call began: an access decision must never be staler than the caller's
-// own last write, wherever that write was made.
+// fresh is the read barrier: it waits until the write model holds everything
+// the stream held when the call began, so an access decision (and every
+// command's authorization) is never staler than the caller's own last
+// write, wherever that write was made. Each call runs it once.
 func (a *App) fresh(ctx context.Context) error {
 	head, err := a.store.LastSeq(ctx)
 	if err != nil {
@@ -103,101 +131,13 @@ func (a *App) fresh(ctx context.Context) error {
 	return nil
 }
 
-// rule says who may issue a command for a patient.
-type rule int
-
-const (
-	// patientOrTeam: the patient, or a professional with access to the
-	// patient's consent information recording the patient's choice.
-	patientOrTeam rule = iota
-	// professionalWithAccess: a professional with access; not the patient.
-	professionalWithAccess
-	// anyHealthPersonnel: emergency access exists for when no other basis does.
-	anyHealthPersonnel
-)
-
-// command is one patient-scoped command.
-type command struct {
-	caller    Caller
-	patientID string
-	requestID string
-	rule      rule
-	// decide gets the state, a fresh id for what the command creates and now.
-	decide func(s domain.PatientState, newID string, now time.Time) ([]proto.Message, error)
-}
-
-// run authorises, answers a repeated request from state, or decides and
-// appends. It returns the id the request produced (a consent id, ...).
-func (a *App) run(ctx context.Context, c command) (string, error) {
-	var v errs.Validation
-	v.RequestID(c.requestID)
-	validatePatientID(&v, c.patientID)
-	if err := v.Err(); err != nil {
-		return "", err
-	}
-	if err := a.fresh(ctx); err != nil {
-		return "", err
-	}
-	snap := a.image.Get(c.patientID)
-	if id, ok := snap.State.ResultOf(c.caller.Actor, c.requestID); ok {
-		return id, nil
-	}
-	if err := a.authorise(c.caller, c.rule, snap.State); err != nil {
-		return "", err
-	}
-	now := a.clock.Now()
-	newID := a.ids.New(now)
-	key := domain.RequestKey(c.caller.Actor, c.requestID)
-	res, err := a.runtime.Execute(ctx, c.patientID, decider.Meta{
-		Actor: &eventsv1.Actor{
-			ProfessionalId: c.caller.Actor.ProfessionalID, OrgNumber: c.caller.Actor.OrgNumber,
-			PatientId: c.caller.Actor.PatientID, Service: c.caller.Actor.Service, Role: c.caller.Role,
-		},
-		IdempotencyKey: key,
-		PatientID:      c.patientID,
-	}, func(s domain.PatientState) ([]proto.Message, error) { return c.decide(s, newID, now) })
-	if err != nil {
-		return "", err
-	}
-	id, _ := res.State.ResultOf(c.caller.Actor, c.requestID)
-	return id, nil
-}
-
-func (a *App) authorise(c Caller, r rule, s domain.PatientState) error {
-	self := c.Actor.PatientID != "" && c.Actor.PatientID == s.PatientID
-	switch r {
-	case anyHealthPersonnel:
-		if pid, err := ids.ParseProfessionalID(c.Actor.ProfessionalID); err == nil && pid.IsHealthPersonnel() {
-			return nil
-		}
-		return errs.Permission("only health personnel may use emergency access")
-	case patientOrTeam:
-		if self {
-			return nil
-		}
-	case professionalWithAccess:
-		if self || c.Actor.PatientID != "" {
-			return errs.Permission("patients cannot record this themselves")
+// read is a read of the patient's consent information, for the access check
+// and the access log.
+func read(operation string) func(domain.PatientState) access.Read {
+	return func(s domain.PatientState) access.Read {
+		return access.Read{
+			PatientID: s.PatientID, Category: consentv1.Category_CATEGORY_CONSENT, Service: "consent",
+			Operation: "stafett.consent.v1.ConsentService/" + operation, Resource: "patients/" + s.PatientID,
 		}
 	}
-	d := domain.CheckAccess(s, domain.AccessRequest{
-		ActorProfessionalID: c.Actor.ProfessionalID, ActorOrgNumber: c.Actor.OrgNumber,
-		Category: consentCategory, Now: a.clock.Now(),
-	})
-	if !d.Permit {
-		return errs.NotFound("patient")
-	}
-	return nil
-}
-
-func validatePatientID(v *errs.Validation, id string) {
-	if !ids.IsPatientID(id) {
-		v.Add("patient_id", "must be a patient id (pt_…) from ResolvePatient")
-	}
-}
-
-func mustPatientID(id string) error {
-	var v errs.Validation
-	validatePatientID(&v, id)
-	return v.Err()
 }

@@ -4,16 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/stafett/stafett/pkg/authn"
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
-	"github.com/stafett/stafett/pkg/ids"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent/internal/domain"
 )
-
-// consentCategory is what a professional needs access to before recording
-// choices on the patient's behalf or reading their consent information.
-const consentCategory = consentv1.Category_CATEGORY_CONSENT
 
 // CheckAccessRequest is one question from a service about an end user.
 type CheckAccessRequest struct {
@@ -25,13 +20,16 @@ type CheckAccessRequest struct {
 	Purpose             consentv1.Purpose
 }
 
-// CheckAccess is the policy decision point. Only services may ask: anyone
-// else could use it to learn whether a person is a patient.
-func (a *App) CheckAccess(ctx context.Context, c Caller, req CheckAccessRequest) (domain.AccessDecision, error) {
-	if !c.Service {
-		return domain.AccessDecision{}, errs.Permission("only services may check access")
+// CheckAccess is the policy decision point. Only services may ask
+// (domain.AuthorizeCheckAccess); the answer reflects every event that was in
+// the stream when the call began.
+func (a *App) CheckAccess(ctx context.Context, actor access.Actor, req CheckAccessRequest) (domain.AccessDecision, error) {
+	if err := domain.AuthorizeCheckAccess(actor); err != nil {
+		return domain.AccessDecision{}, err
 	}
-	if err := mustPatientID(req.PatientID); err != nil {
+	var v errs.Validation
+	validateCheck(&v, "", req)
+	if err := v.Err(); err != nil {
 		return domain.AccessDecision{}, err
 	}
 	if err := a.fresh(ctx); err != nil {
@@ -45,17 +43,16 @@ const MaxBatch = 500
 
 // BatchCheckAccess answers several checks, in request order, behind one read
 // barrier: a listing's page costs one call and one stream-info request.
-func (a *App) BatchCheckAccess(ctx context.Context, c Caller, reqs []CheckAccessRequest) ([]domain.AccessDecision, error) {
-	if !c.Service {
-		return nil, errs.Permission("only services may check access")
+func (a *App) BatchCheckAccess(ctx context.Context, actor access.Actor, reqs []CheckAccessRequest) ([]domain.AccessDecision, error) {
+	if err := domain.AuthorizeCheckAccess(actor); err != nil {
+		return nil, err
 	}
 	var v errs.Validation
 	if len(reqs) > MaxBatch {
-		v.Add("checks", "must hold at most 500 checks")
-	}
-	for i, r := range reqs {
-		if !ids.IsPatientID(r.PatientID) {
-			v.Add(fmt.Sprintf("checks[%d].patient_id", i), "must be a patient id (pt_…) from ResolvePatient")
+		v.Add("checks", fmt.Sprintf("must hold at most %d checks", MaxBatch))
+	} else {
+		for i, r := range reqs {
+			validateCheck(&v, fmt.Sprintf("checks[%d].", i), r)
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -64,11 +61,26 @@ func (a *App) BatchCheckAccess(ctx context.Context, c Caller, reqs []CheckAccess
 	if err := a.fresh(ctx); err != nil {
 		return nil, err
 	}
+	return a.decideAll(reqs), nil
+}
+
+func validateCheck(v *errs.Validation, prefix string, r CheckAccessRequest) {
+	validatePersonID(v, prefix+"patient_id", r.PatientID)
+	v.Text(prefix+"actor_professional_id", r.ActorProfessionalID, false, errs.LimitID)
+	v.Text(prefix+"actor_org_number", r.ActorOrgNumber, false, errs.LimitID)
+	v.Text(prefix+"actor_patient_id", r.ActorPatientID, false, errs.LimitID)
+	// Unspecified is a question with no answer but deny; an unknown number
+	// is refused, or a consent to CATEGORY_ALL would permit it.
+	v.Enum(prefix+"category", r.Category)
+	v.Enum(prefix+"purpose", r.Purpose)
+}
+
+func (a *App) decideAll(reqs []CheckAccessRequest) []domain.AccessDecision {
 	out := make([]domain.AccessDecision, len(reqs))
 	for i, r := range reqs {
 		out[i] = a.decide(r)
 	}
-	return out, nil
+	return out
 }
 
 func (a *App) decide(req CheckAccessRequest) domain.AccessDecision {
@@ -83,25 +95,19 @@ func (a *App) decide(req CheckAccessRequest) domain.AccessDecision {
 	})
 }
 
-// localChecker lets the consent service's own reads use the shared guard.
+// localChecker lets the consent service's own reads use the shared guard and
+// access log, deciding in process. It runs no read barrier of its own: every
+// query of this service runs the barrier once, before it reads.
 type localChecker struct{ app *App }
 
-func (l localChecker) CheckAccess(ctx context.Context, req *consentv1.CheckAccessRequest) (*consentv1.CheckAccessResponse, error) {
-	if err := l.app.fresh(ctx); err != nil {
-		return nil, err
-	}
-	d := l.app.decide(CheckRequestFromProto(req))
-	return &consentv1.CheckAccessResponse{Decision: d.Decision(), Basis: d.Basis, ConsentId: d.ConsentID}, nil
+func (l localChecker) CheckAccess(_ context.Context, req *consentv1.CheckAccessRequest) (*consentv1.CheckAccessResponse, error) {
+	return DecisionProto(l.app.decide(CheckRequestFromProto(req))), nil
 }
 
-func (l localChecker) BatchCheckAccess(ctx context.Context, req *consentv1.BatchCheckAccessRequest) (*consentv1.BatchCheckAccessResponse, error) {
-	if err := l.app.fresh(ctx); err != nil {
-		return nil, err
-	}
+func (l localChecker) BatchCheckAccess(_ context.Context, req *consentv1.BatchCheckAccessRequest) (*consentv1.BatchCheckAccessResponse, error) {
 	resp := &consentv1.BatchCheckAccessResponse{}
 	for _, r := range req.GetChecks() {
-		d := l.app.decide(CheckRequestFromProto(r))
-		resp.Results = append(resp.Results, &consentv1.CheckAccessResponse{Decision: d.Decision(), Basis: d.Basis, ConsentId: d.ConsentID})
+		resp.Results = append(resp.Results, DecisionProto(l.app.decide(CheckRequestFromProto(r))))
 	}
 	return resp, nil
 }
@@ -115,4 +121,7 @@ func CheckRequestFromProto(r *consentv1.CheckAccessRequest) CheckAccessRequest {
 	}
 }
 
-func roleOf(r string) authn.Role { return authn.Role(r) }
+// DecisionProto is a decision's wire form.
+func DecisionProto(d domain.AccessDecision) *consentv1.CheckAccessResponse {
+	return &consentv1.CheckAccessResponse{Decision: d.Decision(), Basis: d.Basis, ConsentId: d.ConsentID}
+}

@@ -1,118 +1,113 @@
 package app
 
 import (
+	"cmp"
 	"context"
-	"encoding/base64"
 	"slices"
-	"strconv"
+	"strings"
+	"time"
 
 	"github.com/stafett/stafett/pkg/access"
-	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/paging"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent/internal/domain"
 )
 
-// Page bounds a listing.
-type Page struct {
-	Size  int
-	Token string
-}
-
-func (p Page) size() int { return paging.Size(p.Size) }
-
-// offset reads an offset token; tokens are opaque to clients.
-func (p Page) offset() (int, error) {
-	if p.Token == "" {
-		return 0, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(p.Token)
-	if err != nil {
-		return 0, errs.Invalid("page_token", "is not a token this service issued")
-	}
-	n, err := strconv.Atoi(string(raw))
-	if err != nil || n < 0 {
-		return 0, errs.Invalid("page_token", "is not a token this service issued")
-	}
-	return n, nil
-}
-
-func offsetToken(n int) string { return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(n))) }
-
-// readPatient opens the patient's consent information to the caller, or
-// answers NotFound as if there were no such patient. Services asking for
-// their own decisions (a pathway needing legal status) are trusted callers.
-func (a *App) readPatient(ctx context.Context, c Caller, patientID, operation string) (domain.PatientState, error) {
-	if err := mustPatientID(patientID); err != nil {
-		return domain.PatientState{}, err
-	}
+// patient answers a query about one patient's consent information: after
+// the read barrier, the patient's state as one checked and logged read.
+// Absent and denied are the same NOT_FOUND after the same work (one image
+// read, one access check, no log record). The suite's own services ask for
+// decisions of their own (a pathway needs the legal status) and check their
+// end users themselves, so they read without a check of their own.
+func (a *App) patient(ctx context.Context, actor access.Actor, patientID, operation string) (domain.PatientState, error) {
 	if err := a.fresh(ctx); err != nil {
 		return domain.PatientState{}, err
 	}
-	if !c.Service {
-		read := access.Read{PatientID: patientID, Category: consentCategory, Service: "consent", Operation: operation, Resource: "patients/" + patientID}
-		if _, err := a.guard.Allow(ctx, c.accessActor(), read, "patient"); err != nil {
-			return domain.PatientState{}, err
-		}
+	if actor.IsService() {
+		return a.image.Get(patientID).State, nil
 	}
-	return a.image.Get(patientID).State, nil
+	return a.patients.Get(ctx, actor, patientID, read(operation))
 }
 
 // GetLegalStatus is the patient's legal status today.
-func (a *App) GetLegalStatus(ctx context.Context, c Caller, patientID string) (domain.LegalStatus, error) {
-	s, err := a.readPatient(ctx, c, patientID, "GetLegalStatus")
+func (a *App) GetLegalStatus(ctx context.Context, actor access.Actor, patientID string) (domain.LegalStatus, error) {
+	var v errs.Validation
+	validatePatientID(&v, patientID)
+	if err := v.Err(); err != nil {
+		return domain.LegalStatus{}, err
+	}
+	s, err := a.patient(ctx, actor, patientID, "GetLegalStatus")
 	if err != nil {
 		return domain.LegalStatus{}, err
 	}
 	return domain.LegalStatusOn(s, a.policy.DateOf(a.clock.Now())), nil
 }
 
-// ConsentPage is one page of consents.
+// ListConsents asks for one patient's consents.
+type ListConsents struct {
+	PatientID       string
+	IncludeInactive bool
+	PageSize        int
+	PageToken       string
+}
+
+// ConsentPage is one page of consents, oldest grant first.
 type ConsentPage struct {
-	Consents []domain.Consent
-	Next     string
+	Consents      []domain.Consent
+	NextPageToken string
 }
 
-// ListConsents lists the patient's consents, newest last.
-func (a *App) ListConsents(ctx context.Context, c Caller, patientID string, includeInactive bool, p Page) (ConsentPage, error) {
-	from, err := p.offset()
+// ListConsents lists the patient's consents: those that apply now, or with
+// IncludeInactive the withdrawn and expired ones too.
+func (a *App) ListConsents(ctx context.Context, actor access.Actor, in ListConsents) (ConsentPage, error) {
+	var v errs.Validation
+	validatePatientID(&v, in.PatientID)
+	after, size := paging.Parse(&v, in.PageSize, in.PageToken)
+	if err := v.Err(); err != nil {
+		return ConsentPage{}, err
+	}
+	s, err := a.patient(ctx, actor, in.PatientID, "ListConsents")
 	if err != nil {
 		return ConsentPage{}, err
 	}
-	s, err := a.readPatient(ctx, c, patientID, "ListConsents")
-	if err != nil {
-		return ConsentPage{}, err
-	}
-	all := s.Consents
-	if !includeInactive {
-		all = s.ActiveConsents(a.clock.Now())
-	}
-	page := paginate(all, from, p.size())
-	return ConsentPage{Consents: page.items, Next: page.next}, nil
-}
-
-// AccessLogPage is one page of the access log.
-type AccessLogPage struct {
-	Entries []*consentv1.AccessLogEntry
-	Next    string
-}
-
-// ListAccessLog lists who read the patient's data, and why, oldest first.
-// The patient may always read their own log; reading it is logged too.
-func (a *App) ListAccessLog(ctx context.Context, c Caller, patientID string, p Page) (AccessLogPage, error) {
-	var after uint64
-	if p.Token != "" {
-		n, err := p.offset()
-		if err != nil {
-			return AccessLogPage{}, err
+	now := a.clock.Now()
+	var matches []domain.Consent
+	for _, c := range s.Consents {
+		if (in.IncludeInactive || c.ActiveAt(now)) && after.Precedes(c.GrantedAt, c.ID) {
+			matches = append(matches, c)
 		}
-		after = uint64(n)
 	}
-	if _, err := a.readPatient(ctx, c, patientID, "ListAccessLog"); err != nil {
+	page, next := cut(matches, size, func(c domain.Consent) (time.Time, string) { return c.GrantedAt, c.ID })
+	return ConsentPage{Consents: page, NextPageToken: next}, nil
+}
+
+// ListAccessLog asks for one patient's access log.
+type ListAccessLog struct {
+	PatientID string
+	PageSize  int
+	PageToken string
+}
+
+// AccessLogPage is one page of the access log, oldest first.
+type AccessLogPage struct {
+	Entries       []*consentv1.AccessLogEntry
+	NextPageToken string
+}
+
+// ListAccessLog lists who read the patient's data, and why. The patient may
+// always read their own log (BASIS_OWN_DATA); reading it is logged too.
+func (a *App) ListAccessLog(ctx context.Context, actor access.Actor, in ListAccessLog) (AccessLogPage, error) {
+	var v errs.Validation
+	validatePatientID(&v, in.PatientID)
+	after, size := paging.ParseSeq(&v, in.PageSize, in.PageToken)
+	if err := v.Err(); err != nil {
 		return AccessLogPage{}, err
 	}
-	entries, next, err := a.audit.List(ctx, patientID, after, p.size())
+	if _, err := a.patient(ctx, actor, in.PatientID, "ListAccessLog"); err != nil {
+		return AccessLogPage{}, err
+	}
+	entries, last, err := a.audit.List(ctx, in.PatientID, after, size)
 	if err != nil {
 		return AccessLogPage{}, err
 	}
@@ -120,79 +115,23 @@ func (a *App) ListAccessLog(ctx context.Context, c Caller, patientID string, p P
 	for _, e := range entries {
 		page.Entries = append(page.Entries, e.Entry)
 	}
-	if next != 0 {
-		page.Next = offsetToken(int(next))
+	if last != 0 {
+		page.NextPageToken = paging.SeqToken(last)
 	}
 	return page, nil
 }
 
-// EmergencyAccessPage is one page of emergency accesses.
-type EmergencyAccessPage struct {
-	Accesses []PatientEmergencyAccess
-	Next     string
-}
-
-// PatientEmergencyAccess is an emergency access with the patient it opened.
-type PatientEmergencyAccess struct {
-	PatientID string
-	domain.EmergencyAccess
-}
-
-// ListEmergencyAccesses lists emergency accesses for review: one patient's
-// (for those with access to the patient), or, without a patient, every
-// access opened by someone at the caller's organisation, which is where
-// they are reviewed.
-func (a *App) ListEmergencyAccesses(ctx context.Context, c Caller, patientID string, unreviewedOnly bool, p Page) (EmergencyAccessPage, error) {
-	from, err := p.offset()
-	if err != nil {
-		return EmergencyAccessPage{}, err
+// cut sorts matches by key and cuts the first page of size from them; the
+// token is there only when another page follows.
+func cut[T any](matches []T, size int, key func(T) (time.Time, string)) ([]T, string) {
+	slices.SortFunc(matches, func(x, y T) int {
+		xt, xid := key(x)
+		yt, yid := key(y)
+		return cmp.Or(xt.Compare(yt), strings.Compare(xid, yid))
+	})
+	if len(matches) <= size {
+		return matches, ""
 	}
-	keep := func(e domain.EmergencyAccess) bool { return !unreviewedOnly || !e.Reviewed }
-	var all []PatientEmergencyAccess
-	if patientID != "" {
-		s, err := a.readPatient(ctx, c, patientID, "ListEmergencyAccesses")
-		if err != nil {
-			return EmergencyAccessPage{}, err
-		}
-		for _, e := range s.EmergencyAccesses {
-			if keep(e) {
-				all = append(all, PatientEmergencyAccess{PatientID: patientID, EmergencyAccess: e})
-			}
-		}
-	} else {
-		if c.Actor.OrgNumber == "" {
-			return EmergencyAccessPage{}, errs.Invalid("patient_id", "is required for callers without an organisation")
-		}
-		if err := a.fresh(ctx); err != nil {
-			return EmergencyAccessPage{}, err
-		}
-		a.image.Range(func(snap decider.Snapshot[domain.PatientState]) bool {
-			for _, e := range snap.State.EmergencyAccesses {
-				if e.OrgNumber == c.Actor.OrgNumber && keep(e) {
-					all = append(all, PatientEmergencyAccess{PatientID: snap.ID, EmergencyAccess: e})
-				}
-			}
-			return true
-		})
-		slices.SortFunc(all, func(x, y PatientEmergencyAccess) int { return x.OpenedAt.Compare(y.OpenedAt) })
-	}
-	page := paginate(all, from, p.size())
-	return EmergencyAccessPage{Accesses: page.items, Next: page.next}, nil
-}
-
-type paged[T any] struct {
-	items []T
-	next  string
-}
-
-func paginate[T any](all []T, from, size int) paged[T] {
-	if from >= len(all) {
-		return paged[T]{}
-	}
-	end := min(from+size, len(all))
-	p := paged[T]{items: all[from:end]}
-	if end < len(all) {
-		p.next = offsetToken(end)
-	}
-	return p
+	at, id := key(matches[size-1])
+	return matches[:size], paging.After(at, id).Encode()
 }

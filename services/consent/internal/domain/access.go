@@ -70,6 +70,15 @@ func CheckAccess(s PatientState, req AccessRequest) AccessDecision {
 	if req.Category == consentv1.Category_CATEGORY_UNSPECIFIED || req.Category == consentv1.Category_CATEGORY_ALL {
 		return deny()
 	}
+	// The sender's own record: its integration engine follows the status of
+	// what it sent, with whatever client id its token carries.
+	if req.Category == consentv1.Category_CATEGORY_REFERRAL && req.ActorOrgNumber != "" {
+		for _, r := range s.Referrals {
+			if r.Sender == req.ActorOrgNumber {
+				return permit(consentv1.Basis_BASIS_RECORD_HOLDER)
+			}
+		}
+	}
 	actor, err := ids.ParseProfessionalID(req.ActorProfessionalID)
 	if err != nil {
 		return deny()
@@ -93,13 +102,6 @@ func CheckAccess(s PatientState, req AccessRequest) AccessDecision {
 			// A consent to "the care team" is generic; an objection naming
 			// someone is the patient's more specific, so it wins.
 			return AccessDecision{Permit: true, Basis: consentv1.Basis_BASIS_CONSENT, ConsentID: c.ID}
-		}
-	}
-	if req.Category == consentv1.Category_CATEGORY_REFERRAL && a.org != "" {
-		for _, r := range s.Referrals {
-			if r.Sender == a.org {
-				return permit(consentv1.Basis_BASIS_RECORD_HOLDER)
-			}
 		}
 	}
 	if !a.health {

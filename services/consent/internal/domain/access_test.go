@@ -1,14 +1,17 @@
 package domain_test
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/testkit"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/consent/internal/domain"
 )
 
@@ -35,7 +38,7 @@ type accessCase struct {
 	self    bool
 	cat     consentv1.Category
 	purpose consentv1.Purpose
-	now     string
+	now     time.Time // zero: noon
 	permit  bool
 	basis   consentv1.Basis
 	consent string
@@ -49,13 +52,13 @@ func runAccess(t *testing.T, cases []accessCase) {
 			if tc.setup != nil {
 				s = tc.setup(s)
 			}
-			now := "2026-03-01T12:00:00Z"
-			if tc.now != "" {
-				now = tc.now
+			now := tc.now
+			if now.IsZero() {
+				now = noon(t)
 			}
 			got := domain.CheckAccess(s, domain.AccessRequest{
 				ActorProfessionalID: tc.actor, ActorOrgNumber: tc.org, ActorIsPatientSelf: tc.self,
-				Category: tc.cat, Purpose: tc.purpose, Now: at(t, now),
+				Category: tc.cat, Purpose: tc.purpose, Now: now,
 			})
 			want := domain.AccessDecision{Permit: tc.permit, Basis: tc.basis, ConsentID: tc.consent}
 			if got != want {
@@ -174,9 +177,9 @@ func TestExpiredConsentDoesNotPermit(t *testing.T) {
 	until := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	given := []proto.Message{consentTo("c1", toProfessional(strangerHPR), until, catPlan)}
 	runAccess(t, []accessCase{
-		{name: "a second before expiry", given: given, actor: strangerHPR, org: otherOrg, cat: catPlan, now: "2026-03-01T11:59:59Z", permit: true, basis: basisConsent, consent: "c1"},
-		{name: "at expiry", given: given, actor: strangerHPR, org: otherOrg, cat: catPlan, now: "2026-03-01T12:00:00Z"},
-		{name: "after expiry", given: given, actor: strangerHPR, org: otherOrg, cat: catPlan, now: "2026-04-01T00:00:00Z"},
+		{name: "a second before expiry", given: given, actor: strangerHPR, org: otherOrg, cat: catPlan, now: until.Add(-time.Second), permit: true, basis: basisConsent, consent: "c1"},
+		{name: "at expiry", given: given, actor: strangerHPR, org: otherOrg, cat: catPlan, now: until},
+		{name: "after expiry", given: given, actor: strangerHPR, org: otherOrg, cat: catPlan, now: testkit.At(t, "2026-04-01 00:00")},
 	})
 }
 
@@ -185,9 +188,9 @@ func TestEmergencyAccessIsTimeBoxed(t *testing.T) {
 		Reason: "unconscious", OpenedAt: timestamppb.New(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)),
 		ExpiresAt: timestamppb.New(time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC))}
 	runAccess(t, []accessCase{
-		{name: "while open", given: []proto.Message{opened}, actor: strangerHPR, org: otherOrg, cat: catPlan, now: "2026-03-01T13:00:00Z", permit: true, basis: basisEmerg},
-		{name: "after it expired", given: []proto.Message{opened}, actor: strangerHPR, org: otherOrg, cat: catPlan, now: "2026-03-01T14:00:00Z"},
-		{name: "only for whoever opened it", given: []proto.Message{opened}, actor: coordinatorHPR, org: otherOrg, cat: catPlan, now: "2026-03-01T13:00:00Z"},
+		{name: "while open", given: []proto.Message{opened}, actor: strangerHPR, org: otherOrg, cat: catPlan, now: testkit.At(t, "2026-03-01 14:00"), permit: true, basis: basisEmerg},
+		{name: "after it expired", given: []proto.Message{opened}, actor: strangerHPR, org: otherOrg, cat: catPlan, now: testkit.At(t, "2026-03-01 15:00")},
+		{name: "only for whoever opened it", given: []proto.Message{opened}, actor: coordinatorHPR, org: otherOrg, cat: catPlan, now: testkit.At(t, "2026-03-01 14:00")},
 	})
 }
 
@@ -226,9 +229,22 @@ func TestEvolveDoesNotMutateEarlierStates(t *testing.T) {
 	}
 }
 
+// TestIgnoresUnrelatedEvents holds Evolve to its comment: an event of no
+// fact the consent context folds returns the state it was given, whatever
+// the commit carries.
 func TestIgnoresUnrelatedEvents(t *testing.T) {
-	s := fold(domain.Initial(patientID), &eventsv1.UnitRef{OrgNumber: unitOrg})
-	if len(s.Referrals) != 0 || len(s.Consents) != 0 {
-		t.Fatalf("unrelated event changed state: %+v", s)
+	before := fold(domain.Initial(patientID), received("r1", unitOrg, "1990-01-01"),
+		consentTo("c1", toProfessional(strangerHPR), time.Time{}, catPlan), objectionAgainstUnit("o1", otherOrg, catPlan))
+	commit := &eventsv1.Commit{PatientId: "pt_another", IdempotencyKey: unitOrg + "/r", Actor: &eventsv1.Actor{ProfessionalId: clinicianHPR}}
+	for _, e := range []proto.Message{
+		&eventsv1.UnitRef{OrgNumber: unitOrg},
+		&referralv1.AssessmentDeadlineBreached{ReferralId: "r1"}, &referralv1.FirstAppointmentScheduled{ReferralId: "r1"},
+	} {
+		if after := domain.Evolve(before, e, commit); !reflect.DeepEqual(after, before) {
+			t.Fatalf("%T changed the state:\nbefore %+v\nafter  %+v", e, before, after)
+		}
+		if after := domain.Evolve(domain.Initial(""), e, commit); !reflect.DeepEqual(after, domain.Initial("")) {
+			t.Fatalf("%T changed an initial state: %+v", e, after)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
@@ -13,26 +14,17 @@ import (
 
 // EndCompulsoryCare ends an episode on its last day.
 type EndCompulsoryCare struct {
-	RequestID string
-	PatientID string
 	EpisodeID string
 	EndedOn   civil.Date
-	By        Actor
+	By        access.Actor
 	At        time.Time
 }
 
 // DecideEndCompulsoryCare ends an ongoing episode no earlier than it began.
 func DecideEndCompulsoryCare(s PatientState, cmd EndCompulsoryCare) ([]proto.Message, error) {
-	var v errs.Validation
-	requirePatient(&v, s, cmd.PatientID)
-	v.Require(cmd.EpisodeID, "episode_id")
-	v.Check(cmd.EndedOn.Valid(), "ended_on", "must be a date YYYY-MM-DD")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	e, ok := s.Episode(cmd.EpisodeID)
 	if !ok {
-		return nil, notFound("compulsory care episode")
+		return nil, errs.NotFound("compulsory care episode")
 	}
 	if e.Ended() {
 		return nil, errs.Precondition("episode %s already ended on %s", e.ID, e.EndedOn)
@@ -41,7 +33,7 @@ func DecideEndCompulsoryCare(s PatientState, cmd EndCompulsoryCare) ([]proto.Mes
 		return nil, errs.Invalid("ended_on", "must not be before the episode started ("+e.StartsOn.String()+")")
 	}
 	return []proto.Message{&consentv1.CompulsoryCareEnded{
-		EpisodeId: e.ID, PatientId: cmd.PatientID, EndedOn: cmd.EndedOn.String(),
-		RecordedBy: cmd.By.ProfessionalID, RecordedAt: timestamppb.New(cmd.At), RequestId: cmd.RequestID,
+		EpisodeId: e.ID, PatientId: s.PatientID, EndedOn: cmd.EndedOn.String(),
+		RecordedBy: cmd.By.ProfessionalID, RecordedAt: timestamppb.New(cmd.At),
 	}}, nil
 }

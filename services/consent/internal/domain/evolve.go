@@ -15,15 +15,14 @@ import (
 )
 
 // Evolve applies one event from the shared stream to a patient's state. It
-// folds the consent context's own events and the referral events that make a
-// unit part of the care team; anything else is ignored, so the memory image
-// can feed it every event that carries the patient. It copies what it
-// changes (slices.Clip before append, maps.Clone before write) so earlier
-// states held by readers never move under them.
+// folds the consent context's own events, the referral events that make a
+// unit part of the care team (here), and the pathway and continuity events
+// that do the same (evolve_pathway.go, evolve_continuity.go). Any other event
+// returns the state it was given, unchanged (TestIgnoresUnrelatedEvents), so
+// the memory image can feed it every event that carries the patient. It
+// copies what it changes (slices.Clip before append, maps.Clone before write)
+// so earlier states held by readers never move under them.
 func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientState {
-	if s.PatientID == "" {
-		s.PatientID = c.GetPatientId()
-	}
 	switch e := event.(type) {
 	// --- consent context ---
 	case *consentv1.ConsentGranted:
@@ -32,44 +31,44 @@ func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientStat
 			Purpose: e.GetPurpose(), ValidUntil: fold.Instant(e.GetValidUntil()), Method: e.GetMethod(),
 			RecordedBy: e.GetRecordedBy(), GrantedAt: fold.Instant(e.GetGrantedAt()), ChosenByPatient: e.GetChosenByPatient(),
 		})
-		s = remember(s, c, e.GetRequestId(), e.GetConsentId())
+		s = remember(s, c, e.GetConsentId())
 	case *consentv1.ConsentWithdrawn:
 		s.Consents = fold.Update(s.Consents, func(x Consent) bool { return x.ID == e.GetConsentId() },
 			func(x Consent) Consent { x.WithdrawnAt = fold.Instant(e.GetWithdrawnAt()); return x })
-		s = remember(s, c, e.GetRequestId(), e.GetConsentId())
+		s = remember(s, c, e.GetConsentId())
 	case *consentv1.ObjectionRecorded:
 		s.Objections = append(slices.Clip(s.Objections), Objection{
 			ID: e.GetObjectionId(), Against: TargetFromProto(e.GetAgainst()), Categories: e.GetCategories(),
 			RecordedBy: e.GetRecordedBy(), RecordedAt: fold.Instant(e.GetRecordedAt()),
 		})
-		s = remember(s, c, e.GetRequestId(), e.GetObjectionId())
+		s = remember(s, c, e.GetObjectionId())
 	case *consentv1.ObjectionLifted:
 		s.Objections = fold.Update(s.Objections, func(x Objection) bool { return x.ID == e.GetObjectionId() },
 			func(x Objection) Objection { x.LiftedAt = fold.Instant(e.GetLiftedAt()); return x })
-		s = remember(s, c, e.GetRequestId(), e.GetObjectionId())
+		s = remember(s, c, e.GetObjectionId())
 	case *consentv1.CapacityAssessed:
 		s.CapacityAssessments = append(slices.Clip(s.CapacityAssessments), CapacityAssessment{
 			ID: e.GetAssessmentId(), Domain: e.GetDomain(), HasCapacity: e.GetHasCapacity(),
 			AssessedBy: e.GetAssessedBy(), AssessedAt: fold.Instant(e.GetAssessedAt()), Note: e.GetNote(),
 		})
-		s = remember(s, c, e.GetRequestId(), e.GetAssessmentId())
+		s = remember(s, c, e.GetAssessmentId())
 	case *consentv1.RepresentativeRegistered:
 		s.Representatives = append(slices.Clip(s.Representatives), Representative{
 			ID: e.GetRepresentativeId(), PersonID: e.GetPersonId(), Role: e.GetRole(),
 			ParentalResponsibility: e.GetParentalResponsibility(), RegisteredBy: e.GetRegisteredBy(),
 			RegisteredAt: fold.Instant(e.GetRegisteredAt()),
 		})
-		s = remember(s, c, e.GetRequestId(), e.GetRepresentativeId())
+		s = remember(s, c, e.GetRepresentativeId())
 	case *consentv1.CompulsoryCareStarted:
 		s.CompulsoryCare = append(slices.Clip(s.CompulsoryCare), CompulsoryCareEpisode{
 			ID: e.GetEpisodeId(), Kind: e.GetKind(), DecisionMaker: e.GetDecisionMaker(),
 			StartsOn: fold.Date(e.GetStartsOn()), RecordedBy: e.GetRecordedBy(),
 		})
-		s = remember(s, c, e.GetRequestId(), e.GetEpisodeId())
+		s = remember(s, c, e.GetEpisodeId())
 	case *consentv1.CompulsoryCareEnded:
 		s.CompulsoryCare = fold.Update(s.CompulsoryCare, func(x CompulsoryCareEpisode) bool { return x.ID == e.GetEpisodeId() },
 			func(x CompulsoryCareEpisode) CompulsoryCareEpisode { x.EndedOn = fold.Date(e.GetEndedOn()); return x })
-		s = remember(s, c, e.GetRequestId(), e.GetEpisodeId())
+		s = remember(s, c, e.GetEpisodeId())
 	case *consentv1.ContactAfterEndPermitted:
 		m := maps.Clone(s.ContactAfterEnd)
 		if m == nil {
@@ -77,18 +76,18 @@ func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientStat
 		}
 		m[e.GetProfessionalId()] = fold.Instant(e.GetPermittedAt())
 		s.ContactAfterEnd = m
-		s = remember(s, c, e.GetRequestId(), e.GetProfessionalId())
+		s = remember(s, c, e.GetProfessionalId())
 	case *consentv1.ContactAfterEndRevoked:
 		m := maps.Clone(s.ContactAfterEnd)
 		delete(m, e.GetProfessionalId())
 		s.ContactAfterEnd = m
-		s = remember(s, c, e.GetRequestId(), e.GetProfessionalId())
+		s = remember(s, c, e.GetProfessionalId())
 	case *consentv1.EmergencyAccessOpened:
 		s.EmergencyAccesses = append(slices.Clip(s.EmergencyAccesses), EmergencyAccess{
 			ID: e.GetAccessId(), ProfessionalID: e.GetProfessionalId(), OrgNumber: e.GetOrgNumber(),
 			Reason: e.GetReason(), OpenedAt: fold.Instant(e.GetOpenedAt()), ExpiresAt: fold.Instant(e.GetExpiresAt()),
 		})
-		s = remember(s, c, e.GetRequestId(), e.GetAccessId())
+		s = remember(s, c, e.GetAccessId())
 	case *consentv1.EmergencyAccessReviewed:
 		s.EmergencyAccesses = fold.Update(s.EmergencyAccesses, func(x EmergencyAccess) bool { return x.ID == e.GetAccessId() },
 			func(x EmergencyAccess) EmergencyAccess {
@@ -96,13 +95,10 @@ func Evolve(s PatientState, event proto.Message, c *eventsv1.Commit) PatientStat
 				x.ReviewedBy, x.ReviewedAt = e.GetReviewedBy(), fold.Instant(e.GetReviewedAt())
 				return x
 			})
-		s = remember(s, c, e.GetRequestId(), e.GetAccessId())
+		s = remember(s, c, e.GetAccessId())
 
 	// --- referral context: the receiving unit is in the care team ---
 	case *referralv1.ReferralReceived:
-		if s.PatientID == "" {
-			s.PatientID = e.GetPatientId()
-		}
 		if d := fold.Date(e.GetPatientBirthDate()); !d.IsZero() {
 			s.BirthDate = d
 		}
@@ -154,19 +150,18 @@ func putReferral(s PatientState, r ReferralFact) PatientState {
 	return s
 }
 
-// remember records the result of a request so a retry returns it.
-func remember(s PatientState, c *eventsv1.Commit, requestID, result string) PatientState {
-	if requestID == "" {
+// remember records what the commit created or changed under its idempotency
+// key, so the state it left behind says what its command answered.
+func remember(s PatientState, c *eventsv1.Commit, created string) PatientState {
+	key := c.GetIdempotencyKey()
+	if key == "" {
 		return s
 	}
-	a := c.GetActor()
-	key := RequestKey(Actor{ProfessionalID: a.GetProfessionalId(), OrgNumber: a.GetOrgNumber(),
-		PatientID: a.GetPatientId(), Service: a.GetService()}, requestID)
-	m := maps.Clone(s.Requests)
+	m := maps.Clone(s.Created)
 	if m == nil {
 		m = map[string]string{}
 	}
-	m[key] = result
-	s.Requests = m
+	m[key] = created
+	s.Created = m
 	return s
 }

@@ -35,7 +35,7 @@ func handoffPlanned(id, from, to string) *continuityv1.HandoffPlanned {
 	}
 }
 
-func access(s domain.PatientState, professional, org string, cat consentv1.Category) domain.AccessDecision {
+func accessOf(s domain.PatientState, professional, org string, cat consentv1.Category) domain.AccessDecision {
 	return domain.CheckAccess(s, domain.AccessRequest{ActorProfessionalID: professional, ActorOrgNumber: org, Category: cat})
 }
 
@@ -65,7 +65,7 @@ func TestHealthPersonnelWithAnActiveCareRelationshipAreInTheCareTeam(t *testing.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := fold(domain.Initial(patientID), tt.events...)
-			d := access(s, tt.professional, "", consentv1.Category_CATEGORY_RELATIONSHIPS)
+			d := accessOf(s, tt.professional, "", consentv1.Category_CATEGORY_RELATIONSHIPS)
 			if d.Permit != tt.permit || (tt.permit && d.Basis != consentv1.Basis_BASIS_CARE_TEAM) {
 				t.Fatalf("decision = %+v, want permit %v on the care-team basis", d, tt.permit)
 			}
@@ -76,7 +76,7 @@ func TestHealthPersonnelWithAnActiveCareRelationshipAreInTheCareTeam(t *testing.
 func TestAnObjectionKeepsThePlannedSuccessorFromTheHandoffSummary(t *testing.T) {
 	s := fold(domain.Initial(patientID), relationshipStarted("r1", therapistHPR), handoffPlanned("h1", "r1", successorHPR),
 		objectionAgainstProfessional("o1", successorHPR, consentv1.Category_CATEGORY_RELATIONSHIPS))
-	if d := access(s, successorHPR, "", consentv1.Category_CATEGORY_RELATIONSHIPS); d.Permit {
+	if d := accessOf(s, successorHPR, "", consentv1.Category_CATEGORY_RELATIONSHIPS); d.Permit {
 		t.Fatalf("decision = %+v, want deny", d)
 	}
 }
@@ -84,11 +84,11 @@ func TestAnObjectionKeepsThePlannedSuccessorFromTheHandoffSummary(t *testing.T) 
 func TestAPlannedSuccessorReceivesTheHandoffSummaryButNotTheRestOfTheRecord(t *testing.T) {
 	s := fold(domain.Initial(patientID), relationshipStarted("r1", therapistHPR), handoffPlanned("h1", "r1", successorHPR))
 	for _, cat := range []consentv1.Category{consentv1.Category_CATEGORY_PATHWAY, consentv1.Category_CATEGORY_PLAN, consentv1.Category_CATEGORY_CONSENT} {
-		if d := access(s, successorHPR, "", cat); d.Permit {
+		if d := accessOf(s, successorHPR, "", cat); d.Permit {
 			t.Fatalf("%v: decision = %+v, want deny until the handoff completes", cat, d)
 		}
 	}
-	if d := access(s, successorHPR, "", consentv1.Category_CATEGORY_RELATIONSHIPS); !d.Permit {
+	if d := accessOf(s, successorHPR, "", consentv1.Category_CATEGORY_RELATIONSHIPS); !d.Permit {
 		t.Fatalf("relationships: decision = %+v, want permit", d)
 	}
 }

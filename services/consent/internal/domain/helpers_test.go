@@ -5,15 +5,14 @@ package domain_test
 // package-level mutable state.
 
 import (
-	"errors"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/stafett/stafett/pkg/civil"
-	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/testkit"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
@@ -35,34 +34,17 @@ const (
 	navOfficer     = "ext:889640782:case-17"
 )
 
-func at(t *testing.T, s string) time.Time {
-	t.Helper()
-	ts, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts
-}
-
-func date(t *testing.T, s string) civil.Date {
-	t.Helper()
-	d, err := civil.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
+// noon is the instant most cases happen at: 1 March 2026, 13:00 in Oslo
+// (12:00 UTC).
+func noon(t *testing.T) time.Time { return testkit.At(t, "2026-03-01 13:00") }
 
 func policy(t *testing.T) domain.Policy {
-	t.Helper()
-	loc, err := civil.LoadOslo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return domain.Policy{EmergencyAccessDuration: 4 * time.Hour, Zone: loc}
+	return domain.Policy{EmergencyAccessDuration: 4 * time.Hour, Zone: testkit.Oslo(t)}
 }
 
-func clinician() domain.Actor { return domain.Actor{ProfessionalID: clinicianHPR, OrgNumber: unitOrg} }
+func clinician() access.Actor {
+	return access.Actor{ProfessionalID: clinicianHPR, OrgNumber: unitOrg, Role: access.RoleClinician}
+}
 
 // fold applies events one commit each, the way the stream delivers them.
 func fold(s domain.PatientState, events ...proto.Message) domain.PatientState {
@@ -146,42 +128,4 @@ func objectionAgainstProfessional(id, who string, cats ...consentv1.Category) *c
 func objectionAgainstUnit(id, org string, cats ...consentv1.Category) *consentv1.ObjectionRecorded {
 	return &consentv1.ObjectionRecorded{ObjectionId: id, PatientId: patientID, Categories: cats,
 		Against: &consentv1.ObjectionTarget{Target: &consentv1.ObjectionTarget_Unit{Unit: &eventsv1.UnitRef{OrgNumber: org}}}}
-}
-
-// Error assertions by kind, not by text.
-func wantInvalid(t *testing.T, err error, field string) {
-	t.Helper()
-	var v *errs.ValidationError
-	if !errors.As(err, &v) {
-		t.Fatalf("want validation error on %s, got %v", field, err)
-	}
-	for _, f := range v.Violations {
-		if f.Field == field {
-			return
-		}
-	}
-	t.Fatalf("want violation on %s, got %v", field, err)
-}
-
-func wantNotFound(t *testing.T, err error) {
-	t.Helper()
-	var nf *errs.NotFoundError
-	if !errors.As(err, &nf) {
-		t.Fatalf("want not found, got %v", err)
-	}
-}
-
-func wantPrecondition(t *testing.T, err error) {
-	t.Helper()
-	var p *errs.PreconditionError
-	if !errors.As(err, &p) {
-		t.Fatalf("want precondition failure, got %v", err)
-	}
-}
-
-func wantPermission(t *testing.T, err error) {
-	t.Helper()
-	if !errors.Is(err, errs.ErrPermission) {
-		t.Fatalf("want permission denied, got %v", err)
-	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/testkit"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/consent/internal/domain"
 )
@@ -55,7 +56,7 @@ func TestLegalStatusByAge(t *testing.T) {
 				given = append(given, received("r1", unitOrg, tc.birth))
 			}
 			s := fold(domain.Initial(patientID), append(given, tc.given...)...)
-			ls := domain.LegalStatusOn(s, date(t, "2026-03-01"))
+			ls := domain.LegalStatusOn(s, testkit.Date(t, "2026-03-01"))
 			if ls.AgeBand != tc.band || ls.PatientDecides(treatment) != tc.decidesTreat ||
 				ls.PatientDecides(sharing) != tc.decidesSharing || ls.RepresentativesConsentJointly != tc.jointly {
 				t.Fatalf("got band %v treat %v sharing %v jointly %v", ls.AgeBand, ls.PatientDecides(treatment), ls.PatientDecides(sharing), ls.RepresentativesConsentJointly)
@@ -79,7 +80,7 @@ func TestCompulsoryCareIsActiveBetweenItsDates(t *testing.T) {
 		{"2026-02-11", consentv1.CompulsoryCareKind_COMPULSORY_CARE_KIND_COMPULSORY_CARE},
 		{"2027-01-01", consentv1.CompulsoryCareKind_COMPULSORY_CARE_KIND_COMPULSORY_CARE},
 	} {
-		if got := domain.LegalStatusOn(s, date(t, tc.on)).ActiveCompulsoryCare; got != tc.want {
+		if got := domain.LegalStatusOn(s, testkit.Date(t, tc.on)).ActiveCompulsoryCare; got != tc.want {
 			t.Errorf("on %s: got %v, want %v", tc.on, got, tc.want)
 		}
 	}

@@ -6,16 +6,15 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 )
 
 // PermitContactAfterEnd lets a named former provider contact the patient first.
 type PermitContactAfterEnd struct {
-	RequestID      string
-	PatientID      string
 	ProfessionalID string
-	By             Actor
+	By             access.Actor
 	At             time.Time
 }
 
@@ -23,17 +22,11 @@ type PermitContactAfterEnd struct {
 // relationship ends is off by default, so only an explicit, named
 // permission turns it on.
 func DecidePermitContactAfterEnd(s PatientState, cmd PermitContactAfterEnd) ([]proto.Message, error) {
-	var v errs.Validation
-	requirePatient(&v, s, cmd.PatientID)
-	checkProfessionalID(&v, cmd.ProfessionalID, "professional_id")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	if s.ContactAfterEndPermitted(cmd.ProfessionalID) {
 		return nil, errs.Precondition("contact after end is already permitted for this professional")
 	}
 	return []proto.Message{&consentv1.ContactAfterEndPermitted{
-		PatientId: cmd.PatientID, ProfessionalId: cmd.ProfessionalID, RecordedBy: cmd.By.ProfessionalID,
-		PermittedAt: timestamppb.New(cmd.At), RequestId: cmd.RequestID,
+		PatientId: s.PatientID, ProfessionalId: cmd.ProfessionalID, RecordedBy: cmd.By.ProfessionalID,
+		PermittedAt: timestamppb.New(cmd.At),
 	}}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 )
@@ -14,25 +15,20 @@ import (
 // RegisterRepresentative registers a parent or guardian.
 type RegisterRepresentative struct {
 	RepresentativeID       string
-	RequestID              string
-	PatientID              string
 	PersonID               string
 	Role                   consentv1.RepresentativeRole
 	ParentalResponsibility bool
-	By                     Actor
+	By                     access.Actor
 	At                     time.Time
 }
 
 // DecideRegisterRepresentative registers a representative once per person.
-// Parental responsibility ends at 18, so a parent cannot be registered for
-// a patient known to be an adult; a guardian can.
+// The patient is not their own representative, and only a parent holds
+// parental responsibility. Parental responsibility ends at 18, so a parent
+// cannot be registered for a patient known to be an adult; a guardian can.
 func DecideRegisterRepresentative(s PatientState, cmd RegisterRepresentative, p Policy) ([]proto.Message, error) {
 	var v errs.Validation
-	requirePatient(&v, s, cmd.PatientID)
-	v.Require(cmd.PersonID, "person_id")
-	v.Check(cmd.PersonID == "" || cmd.PersonID != cmd.PatientID, "person_id", "must not be the patient")
-	v.Check(cmd.Role != consentv1.RepresentativeRole_REPRESENTATIVE_ROLE_UNSPECIFIED &&
-		consentv1.RepresentativeRole_name[int32(cmd.Role)] != "", "role", "is required")
+	v.Check(cmd.PersonID != s.PatientID, "person_id", "must not be the patient")
 	v.Check(!cmd.ParentalResponsibility || cmd.Role == consentv1.RepresentativeRole_REPRESENTATIVE_ROLE_PARENT,
 		"parental_responsibility", "only a parent holds parental responsibility")
 	if err := v.Err(); err != nil {
@@ -46,8 +42,8 @@ func DecideRegisterRepresentative(s PatientState, cmd RegisterRepresentative, p 
 		return nil, errs.Precondition("the patient is an adult; parents no longer represent them")
 	}
 	return []proto.Message{&consentv1.RepresentativeRegistered{
-		RepresentativeId: cmd.RepresentativeID, PatientId: cmd.PatientID, PersonId: cmd.PersonID,
+		RepresentativeId: cmd.RepresentativeID, PatientId: s.PatientID, PersonId: cmd.PersonID,
 		Role: cmd.Role, ParentalResponsibility: cmd.ParentalResponsibility,
-		RegisteredBy: cmd.By.ProfessionalID, RegisteredAt: timestamppb.New(cmd.At), RequestId: cmd.RequestID,
+		RegisteredBy: cmd.By.ProfessionalID, RegisteredAt: timestamppb.New(cmd.At),
 	}}, nil
 }

@@ -7,8 +7,10 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/ids"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 )
 
@@ -16,12 +18,10 @@ import (
 // Health Care Act §3-2) or compulsory care (§3-3).
 type StartCompulsoryCare struct {
 	EpisodeID     string
-	RequestID     string
-	PatientID     string
 	Kind          consentv1.CompulsoryCareKind
 	DecisionMaker string
 	StartsOn      civil.Date
-	By            Actor
+	By            access.Actor
 	At            time.Time
 }
 
@@ -30,16 +30,8 @@ type StartCompulsoryCare struct {
 // ended first and the legal basis at any date is never ambiguous. The
 // decision maker must be health personnel (the responsible professional).
 func DecideStartCompulsoryCare(s PatientState, cmd StartCompulsoryCare) ([]proto.Message, error) {
-	var v errs.Validation
-	requirePatient(&v, s, cmd.PatientID)
-	v.Check(cmd.Kind != consentv1.CompulsoryCareKind_COMPULSORY_CARE_KIND_UNSPECIFIED &&
-		consentv1.CompulsoryCareKind_name[int32(cmd.Kind)] != "", "kind", "is required")
-	if p, ok := checkProfessionalID(&v, cmd.DecisionMaker, "decision_maker"); ok && !p.IsHealthPersonnel() {
-		v.Add("decision_maker", "must be health personnel (hpr:)")
-	}
-	v.Check(cmd.StartsOn.Valid(), "starts_on", "must be a date YYYY-MM-DD")
-	if err := v.Err(); err != nil {
-		return nil, err
+	if p, err := ids.ParseProfessionalID(cmd.DecisionMaker); err != nil || !p.IsHealthPersonnel() {
+		return nil, errs.Invalid("decision_maker", "must be health personnel (hpr:)")
 	}
 	if slices.ContainsFunc(s.CompulsoryCare, func(e CompulsoryCareEpisode) bool { return !e.Ended() }) {
 		return nil, errs.Precondition("a compulsory care episode is ongoing; end it first")
@@ -48,8 +40,8 @@ func DecideStartCompulsoryCare(s PatientState, cmd StartCompulsoryCare) ([]proto
 		return nil, errs.Precondition("episode %s already exists", cmd.EpisodeID)
 	}
 	return []proto.Message{&consentv1.CompulsoryCareStarted{
-		EpisodeId: cmd.EpisodeID, PatientId: cmd.PatientID, Kind: cmd.Kind, DecisionMaker: cmd.DecisionMaker,
+		EpisodeId: cmd.EpisodeID, PatientId: s.PatientID, Kind: cmd.Kind, DecisionMaker: cmd.DecisionMaker,
 		StartsOn: cmd.StartsOn.String(), RecordedBy: cmd.By.ProfessionalID,
-		RecordedAt: timestamppb.New(cmd.At), RequestId: cmd.RequestID,
+		RecordedAt: timestamppb.New(cmd.At),
 	}}, nil
 }

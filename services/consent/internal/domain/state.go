@@ -1,10 +1,3 @@
-// Package domain holds the consent and confidentiality rules (DESIGN §6.3) as
-// pure functions: decide(state, command) returns events or an error,
-// Evolve(state, event, commit) returns the next state, CheckAccess and
-// LegalStatusOn answer queries from a state. There is one aggregate per
-// patient; besides the consent context's own events it folds the facts from
-// other contexts that make someone part of the patient's care team. Time,
-// ids and the time zone are passed in.
 package domain
 
 import (
@@ -18,15 +11,6 @@ import (
 
 // Unit is a unit: HER-id plus organisation number.
 type Unit = ids.Unit
-
-// Actor is who issues a command: a professional at an organisation, or the
-// patient themself (PatientID set), or a service.
-type Actor struct {
-	ProfessionalID string
-	OrgNumber      string
-	PatientID      string
-	Service        string
-}
 
 // Party is a grantee of a consent or the target of an objection: exactly one
 // of a named professional, a unit, or (grantees only) the care team.
@@ -153,17 +137,17 @@ type ReferralFact struct {
 	Sender string
 }
 
-// PathwayFact is an active care pathway. HOOK: no pathway events exist yet;
-// the pathway issue folds PathwayStarted / CoordinatorAssigned / PathwayCompleted
-// into ActivePathways. Until then tests set it directly.
+// PathwayFact is an active care pathway, folded from the pathway context's
+// events (evolve_pathway.go): its unit and coordinator are the care team.
 type PathwayFact struct {
 	ID                        string
 	Unit                      Unit
 	CoordinatorProfessionalID string
 }
 
-// CareRelationshipFact is an active care relationship with a professional.
-// HOOK: filled by the continuity context's events in a later issue.
+// CareRelationshipFact is an active care relationship with health personnel,
+// or a planned handoff's successor, folded from the continuity context's
+// events (evolve_continuity.go).
 type CareRelationshipFact struct {
 	ID             string
 	ProfessionalID string
@@ -193,39 +177,27 @@ type PatientState struct {
 
 	// Care-team facts folded from other contexts.
 	Referrals map[string]ReferralFact
-	// ActivePathways by pathway id. HOOK for the pathway context.
+	// ActivePathways by pathway id (evolve_pathway.go).
 	ActivePathways map[string]PathwayFact
-	// ActiveCareRelationships by relationship id. HOOK for the continuity context.
+	// ActiveCareRelationships by relationship id, and planned handoffs'
+	// successors by "handoff:<id>" (evolve_continuity.go).
 	ActiveCareRelationships map[string]CareRelationshipFact
 
-	// Requests maps RequestKey(actor, request_id) to the id the request
-	// produced, so a retried command returns its original result (DESIGN §4).
-	Requests map[string]string
+	// Created maps the idempotency key of each of the patient's own commits
+	// to the id of what it created or changed (a consent id, an episode id),
+	// so the state a commit left behind answers what that command answered,
+	// on its first run and on every replay.
+	Created map[string]string
 }
 
 // Initial is the state of a patient with no events.
 func Initial(patientID string) PatientState { return PatientState{PatientID: patientID} }
 
-// RequestKey scopes a client's request id to who sent it, so two callers
-// picking the same request id never collide.
-func RequestKey(a Actor, requestID string) string {
-	who := a.ProfessionalID
-	if who == "" {
-		who = "patient:" + a.PatientID
-	}
-	if a.PatientID == "" && a.ProfessionalID == "" {
-		who = "service:" + a.Service
-	}
-	return who + "\x00" + requestID
-}
-
-// ResultOf is the id a request produced earlier, if it was seen.
-func (s PatientState) ResultOf(a Actor, requestID string) (string, bool) {
-	if requestID == "" {
-		return "", false
-	}
-	id, ok := s.Requests[RequestKey(a, requestID)]
-	return id, ok
+// CreatedBy is the id the commit applied under an idempotency key created
+// or changed.
+func (s PatientState) CreatedBy(key string) (string, bool) {
+	id, ok := s.Created[key]
+	return id, ok && key != ""
 }
 
 // Consent finds a consent by id.

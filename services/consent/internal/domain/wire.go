@@ -30,7 +30,8 @@ func TargetFromProto(t *consentv1.ObjectionTarget) Party {
 	return Party{}
 }
 
-func granteeProto(p Party) *consentv1.Grantee {
+// GranteeProto is a grantee's wire form, for events and answers alike.
+func GranteeProto(p Party) *consentv1.Grantee {
 	switch {
 	case p.ProfessionalID != "":
 		return &consentv1.Grantee{Grantee: &consentv1.Grantee_ProfessionalId{ProfessionalId: p.ProfessionalID}}

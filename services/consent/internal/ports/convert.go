@@ -6,11 +6,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
-	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	"github.com/stafett/stafett/services/consent/internal/app"
 	"github.com/stafett/stafett/services/consent/internal/domain"
 )
 
+// ts is an instant's wire form; the zero instant (not withdrawn, no
+// expiry) is no timestamp.
 func ts(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {
 		return nil
@@ -20,20 +21,9 @@ func ts(t time.Time) *timestamppb.Timestamp {
 
 func consentProto(patientID string, c domain.Consent) *consentv1.Consent {
 	return &consentv1.Consent{
-		ConsentId: c.ID, PatientId: patientID, Grantee: granteeProto(c.Grantee), Categories: c.Categories,
+		ConsentId: c.ID, PatientId: patientID, Grantee: domain.GranteeProto(c.Grantee), Categories: c.Categories,
 		Purpose: c.Purpose, ValidUntil: ts(c.ValidUntil), Method: c.Method, RecordedBy: c.RecordedBy,
 		GrantedAt: ts(c.GrantedAt), WithdrawnAt: ts(c.WithdrawnAt), ChosenByPatient: c.ChosenByPatient,
-	}
-}
-
-func granteeProto(p domain.Party) *consentv1.Grantee {
-	switch {
-	case p.ProfessionalID != "":
-		return &consentv1.Grantee{Grantee: &consentv1.Grantee_ProfessionalId{ProfessionalId: p.ProfessionalID}}
-	case p.Unit != (domain.Unit{}):
-		return &consentv1.Grantee{Grantee: &consentv1.Grantee_Unit{Unit: &eventsv1.UnitRef{HerId: p.Unit.HerID, OrgNumber: p.Unit.OrgNumber}}}
-	default:
-		return &consentv1.Grantee{Grantee: &consentv1.Grantee_CareTeam{CareTeam: p.CareTeam}}
 	}
 }
 

@@ -1,4 +1,5 @@
-// Package ports exposes the consent application over gRPC.
+// Package ports exposes the consent application over gRPC: it turns requests
+// into application commands and domain state into responses, nothing more.
 package ports
 
 import (
@@ -7,9 +8,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
-	"github.com/stafett/stafett/pkg/civil"
-	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
@@ -57,34 +57,6 @@ func Scopes() authn.Policy {
 	}
 }
 
-func (s *Server) caller(ctx context.Context) (app.Caller, error) {
-	a, err := authn.Caller(ctx, s.pseudonyms)
-	if err != nil {
-		return app.Caller{}, err
-	}
-	return app.Caller{
-		Actor:   domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, PatientID: a.PatientID, Service: a.Service},
-		Service: a.IsService(),
-		Role:    string(a.Role),
-	}, nil
-}
-
-// callerFor is caller, except that a service identity may name the end user
-// it records a choice for: the continuity service passing on a patient's
-// decision. Anyone else's on_behalf_of is ignored.
-func (s *Server) callerFor(ctx context.Context, onBehalfOf *eventsv1.Actor) (app.Caller, error) {
-	c, err := s.caller(ctx)
-	if err != nil || !c.Service || onBehalfOf == nil {
-		return c, err
-	}
-	c.Actor = domain.Actor{
-		ProfessionalID: onBehalfOf.GetProfessionalId(), OrgNumber: onBehalfOf.GetOrgNumber(),
-		PatientID: onBehalfOf.GetPatientId(), Service: c.Actor.Service,
-	}
-	c.Role = onBehalfOf.GetRole()
-	return c, nil
-}
-
 func (s *Server) ResolvePatient(_ context.Context, req *consentv1.ResolvePatientRequest) (*consentv1.ResolvePatientResponse, error) {
 	id, err := s.app.ResolvePatient(req.GetNationalId())
 	if err != nil {
@@ -94,14 +66,14 @@ func (s *Server) ResolvePatient(_ context.Context, req *consentv1.ResolvePatient
 }
 
 func (s *Server) GrantConsent(ctx context.Context, req *consentv1.GrantConsentRequest) (*consentv1.GrantConsentResponse, error) {
-	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.app.GrantConsent(ctx, c, domain.GrantConsent{
-		RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), Grantee: domain.GranteeFromProto(req.GetGrantee()),
-		Categories: req.GetCategories(), Purpose: req.GetPurpose(), ValidUntil: optionalTime(req.GetValidUntil()),
-		Method: req.GetMethod(), ChosenByPatient: req.GetChosenByPatient(),
+	id, err := s.app.GrantConsent(ctx, actor, req.GetRequestId(), app.GrantConsent{
+		PatientID: req.GetPatientId(), Grantee: domain.GranteeFromProto(req.GetGrantee()), Categories: req.GetCategories(),
+		Purpose: req.GetPurpose(), ValidUntil: instant(req.GetValidUntil()), Method: req.GetMethod(),
+		ChosenByPatient: req.GetChosenByPatient(), OnBehalfOf: actorFromProto(req.GetOnBehalfOf()),
 	})
 	if err != nil {
 		return nil, err
@@ -110,24 +82,26 @@ func (s *Server) GrantConsent(ctx context.Context, req *consentv1.GrantConsentRe
 }
 
 func (s *Server) WithdrawConsent(ctx context.Context, req *consentv1.WithdrawConsentRequest) (*consentv1.WithdrawConsentResponse, error) {
-	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.app.WithdrawConsent(ctx, c, domain.WithdrawConsent{RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), ConsentID: req.GetConsentId()})
-	if err != nil {
+	if err := s.app.WithdrawConsent(ctx, actor, req.GetRequestId(), app.WithdrawConsent{
+		PatientID: req.GetPatientId(), ConsentID: req.GetConsentId(), OnBehalfOf: actorFromProto(req.GetOnBehalfOf()),
+	}); err != nil {
 		return nil, err
 	}
 	return &consentv1.WithdrawConsentResponse{}, nil
 }
 
 func (s *Server) RecordObjection(ctx context.Context, req *consentv1.RecordObjectionRequest) (*consentv1.RecordObjectionResponse, error) {
-	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.app.RecordObjection(ctx, c, domain.RecordObjection{
-		RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), Against: domain.TargetFromProto(req.GetAgainst()), Categories: req.GetCategories(),
+	id, err := s.app.RecordObjection(ctx, actor, req.GetRequestId(), app.RecordObjection{
+		PatientID: req.GetPatientId(), Against: domain.TargetFromProto(req.GetAgainst()), Categories: req.GetCategories(),
+		OnBehalfOf: actorFromProto(req.GetOnBehalfOf()),
 	})
 	if err != nil {
 		return nil, err
@@ -136,23 +110,25 @@ func (s *Server) RecordObjection(ctx context.Context, req *consentv1.RecordObjec
 }
 
 func (s *Server) LiftObjection(ctx context.Context, req *consentv1.LiftObjectionRequest) (*consentv1.LiftObjectionResponse, error) {
-	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.app.LiftObjection(ctx, c, domain.LiftObjection{RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), ObjectionID: req.GetObjectionId()}); err != nil {
+	if err := s.app.LiftObjection(ctx, actor, req.GetRequestId(), app.LiftObjection{
+		PatientID: req.GetPatientId(), ObjectionID: req.GetObjectionId(), OnBehalfOf: actorFromProto(req.GetOnBehalfOf()),
+	}); err != nil {
 		return nil, err
 	}
 	return &consentv1.LiftObjectionResponse{}, nil
 }
 
 func (s *Server) RecordCapacityAssessment(ctx context.Context, req *consentv1.RecordCapacityAssessmentRequest) (*consentv1.RecordCapacityAssessmentResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.app.RecordCapacityAssessment(ctx, c, domain.RecordCapacityAssessment{
-		RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), Domain: req.GetDomain(), HasCapacity: req.GetHasCapacity(), Note: req.GetNote(),
+	id, err := s.app.RecordCapacityAssessment(ctx, actor, req.GetRequestId(), app.RecordCapacityAssessment{
+		PatientID: req.GetPatientId(), Domain: req.GetDomain(), HasCapacity: req.GetHasCapacity(), Note: req.GetNote(),
 	})
 	if err != nil {
 		return nil, err
@@ -161,13 +137,12 @@ func (s *Server) RecordCapacityAssessment(ctx context.Context, req *consentv1.Re
 }
 
 func (s *Server) RegisterRepresentative(ctx context.Context, req *consentv1.RegisterRepresentativeRequest) (*consentv1.RegisterRepresentativeResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.app.RegisterRepresentative(ctx, c, domain.RegisterRepresentative{
-		RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), PersonID: req.GetPersonId(), Role: req.GetRole(),
-		ParentalResponsibility: req.GetParentalResponsibility(),
+	id, err := s.app.RegisterRepresentative(ctx, actor, req.GetRequestId(), app.RegisterRepresentative{
+		PatientID: req.GetPatientId(), PersonID: req.GetPersonId(), Role: req.GetRole(), ParentalResponsibility: req.GetParentalResponsibility(),
 	})
 	if err != nil {
 		return nil, err
@@ -176,16 +151,12 @@ func (s *Server) RegisterRepresentative(ctx context.Context, req *consentv1.Regi
 }
 
 func (s *Server) StartCompulsoryCare(ctx context.Context, req *consentv1.StartCompulsoryCareRequest) (*consentv1.StartCompulsoryCareResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	starts, err := date("starts_on", req.GetStartsOn())
-	if err != nil {
-		return nil, err
-	}
-	id, err := s.app.StartCompulsoryCare(ctx, c, domain.StartCompulsoryCare{
-		RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), Kind: req.GetKind(), DecisionMaker: req.GetDecisionMaker(), StartsOn: starts,
+	id, err := s.app.StartCompulsoryCare(ctx, actor, req.GetRequestId(), app.StartCompulsoryCare{
+		PatientID: req.GetPatientId(), Kind: req.GetKind(), DecisionMaker: req.GetDecisionMaker(), StartsOn: req.GetStartsOn(),
 	})
 	if err != nil {
 		return nil, err
@@ -194,16 +165,12 @@ func (s *Server) StartCompulsoryCare(ctx context.Context, req *consentv1.StartCo
 }
 
 func (s *Server) EndCompulsoryCare(ctx context.Context, req *consentv1.EndCompulsoryCareRequest) (*consentv1.EndCompulsoryCareResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	ended, err := date("ended_on", req.GetEndedOn())
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.app.EndCompulsoryCare(ctx, c, domain.EndCompulsoryCare{
-		RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), EpisodeID: req.GetEpisodeId(), EndedOn: ended,
+	if err := s.app.EndCompulsoryCare(ctx, actor, req.GetRequestId(), app.EndCompulsoryCare{
+		PatientID: req.GetPatientId(), EpisodeID: req.GetEpisodeId(), EndedOn: req.GetEndedOn(),
 	}); err != nil {
 		return nil, err
 	}
@@ -211,12 +178,12 @@ func (s *Server) EndCompulsoryCare(ctx context.Context, req *consentv1.EndCompul
 }
 
 func (s *Server) PermitContactAfterEnd(ctx context.Context, req *consentv1.PermitContactAfterEndRequest) (*consentv1.PermitContactAfterEndResponse, error) {
-	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.app.PermitContactAfterEnd(ctx, c, domain.PermitContactAfterEnd{
-		RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), ProfessionalID: req.GetProfessionalId(),
+	if err := s.app.PermitContactAfterEnd(ctx, actor, req.GetRequestId(), app.PermitContactAfterEnd{
+		PatientID: req.GetPatientId(), ProfessionalID: req.GetProfessionalId(), OnBehalfOf: actorFromProto(req.GetOnBehalfOf()),
 	}); err != nil {
 		return nil, err
 	}
@@ -224,12 +191,12 @@ func (s *Server) PermitContactAfterEnd(ctx context.Context, req *consentv1.Permi
 }
 
 func (s *Server) RevokeContactAfterEnd(ctx context.Context, req *consentv1.RevokeContactAfterEndRequest) (*consentv1.RevokeContactAfterEndResponse, error) {
-	c, err := s.callerFor(ctx, req.GetOnBehalfOf())
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.app.RevokeContactAfterEnd(ctx, c, domain.RevokeContactAfterEnd{
-		RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), ProfessionalID: req.GetProfessionalId(),
+	if err := s.app.RevokeContactAfterEnd(ctx, actor, req.GetRequestId(), app.RevokeContactAfterEnd{
+		PatientID: req.GetPatientId(), ProfessionalID: req.GetProfessionalId(), OnBehalfOf: actorFromProto(req.GetOnBehalfOf()),
 	}); err != nil {
 		return nil, err
 	}
@@ -237,35 +204,29 @@ func (s *Server) RevokeContactAfterEnd(ctx context.Context, req *consentv1.Revok
 }
 
 func (s *Server) UseEmergencyAccess(ctx context.Context, req *consentv1.UseEmergencyAccessRequest) (*consentv1.UseEmergencyAccessResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.app.UseEmergencyAccess(ctx, c, domain.UseEmergencyAccess{RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), Reason: req.GetReason()})
+	opened, err := s.app.UseEmergencyAccess(ctx, actor, req.GetRequestId(), app.UseEmergencyAccess{PatientID: req.GetPatientId(), Reason: req.GetReason()})
 	if err != nil {
 		return nil, err
 	}
-	resp := &consentv1.UseEmergencyAccessResponse{AccessId: id}
-	if page, err := s.app.ListEmergencyAccesses(ctx, c, "", false, app.Page{Size: 500}); err == nil {
-		for _, e := range page.Accesses {
-			if e.ID == id {
-				resp.ExpiresAt = timestamppb.New(e.ExpiresAt)
-			}
-		}
-	}
-	return resp, nil
+	return &consentv1.UseEmergencyAccessResponse{AccessId: opened.ID, ExpiresAt: ts(opened.ExpiresAt)}, nil
 }
 
 func (s *Server) ListEmergencyAccesses(ctx context.Context, req *consentv1.ListEmergencyAccessesRequest) (*consentv1.ListEmergencyAccessesResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.app.ListEmergencyAccesses(ctx, c, req.GetPatientId(), req.GetUnreviewedOnly(), app.Page{Size: int(req.GetPageSize()), Token: req.GetPageToken()})
+	page, err := s.app.ListEmergencyAccesses(ctx, actor, app.ListEmergencyAccesses{
+		PatientID: req.GetPatientId(), UnreviewedOnly: req.GetUnreviewedOnly(), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
+	})
 	if err != nil {
 		return nil, err
 	}
-	resp := &consentv1.ListEmergencyAccessesResponse{NextPageToken: page.Next}
+	resp := &consentv1.ListEmergencyAccessesResponse{NextPageToken: page.NextPageToken}
 	for _, e := range page.Accesses {
 		resp.Accesses = append(resp.Accesses, emergencyProto(e))
 	}
@@ -273,12 +234,12 @@ func (s *Server) ListEmergencyAccesses(ctx context.Context, req *consentv1.ListE
 }
 
 func (s *Server) ReviewEmergencyAccess(ctx context.Context, req *consentv1.ReviewEmergencyAccessRequest) (*consentv1.ReviewEmergencyAccessResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.app.ReviewEmergencyAccess(ctx, c, domain.ReviewEmergencyAccess{
-		RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), AccessID: req.GetAccessId(), Justified: req.GetJustified(), Note: req.GetNote(),
+	if err := s.app.ReviewEmergencyAccess(ctx, actor, req.GetRequestId(), app.ReviewEmergencyAccess{
+		PatientID: req.GetPatientId(), AccessID: req.GetAccessId(), Justified: req.GetJustified(), Note: req.GetNote(),
 	}); err != nil {
 		return nil, err
 	}
@@ -286,19 +247,19 @@ func (s *Server) ReviewEmergencyAccess(ctx context.Context, req *consentv1.Revie
 }
 
 func (s *Server) CheckAccess(ctx context.Context, req *consentv1.CheckAccessRequest) (*consentv1.CheckAccessResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.app.CheckAccess(ctx, c, app.CheckRequestFromProto(req))
+	d, err := s.app.CheckAccess(ctx, actor, app.CheckRequestFromProto(req))
 	if err != nil {
 		return nil, err
 	}
-	return &consentv1.CheckAccessResponse{Decision: d.Decision(), Basis: d.Basis, ConsentId: d.ConsentID}, nil
+	return app.DecisionProto(d), nil
 }
 
 func (s *Server) BatchCheckAccess(ctx context.Context, req *consentv1.BatchCheckAccessRequest) (*consentv1.BatchCheckAccessResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
@@ -306,23 +267,23 @@ func (s *Server) BatchCheckAccess(ctx context.Context, req *consentv1.BatchCheck
 	for i, r := range req.GetChecks() {
 		checks[i] = app.CheckRequestFromProto(r)
 	}
-	ds, err := s.app.BatchCheckAccess(ctx, c, checks)
+	ds, err := s.app.BatchCheckAccess(ctx, actor, checks)
 	if err != nil {
 		return nil, err
 	}
 	resp := &consentv1.BatchCheckAccessResponse{Results: make([]*consentv1.CheckAccessResponse, len(ds))}
 	for i, d := range ds {
-		resp.Results[i] = &consentv1.CheckAccessResponse{Decision: d.Decision(), Basis: d.Basis, ConsentId: d.ConsentID}
+		resp.Results[i] = app.DecisionProto(d)
 	}
 	return resp, nil
 }
 
 func (s *Server) GetLegalStatus(ctx context.Context, req *consentv1.GetLegalStatusRequest) (*consentv1.GetLegalStatusResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	ls, err := s.app.GetLegalStatus(ctx, c, req.GetPatientId())
+	ls, err := s.app.GetLegalStatus(ctx, actor, req.GetPatientId())
 	if err != nil {
 		return nil, err
 	}
@@ -330,44 +291,52 @@ func (s *Server) GetLegalStatus(ctx context.Context, req *consentv1.GetLegalStat
 }
 
 func (s *Server) ListConsents(ctx context.Context, req *consentv1.ListConsentsRequest) (*consentv1.ListConsentsResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.app.ListConsents(ctx, c, req.GetPatientId(), req.GetIncludeInactive(), app.Page{Size: int(req.GetPageSize()), Token: req.GetPageToken()})
+	page, err := s.app.ListConsents(ctx, actor, app.ListConsents{
+		PatientID: req.GetPatientId(), IncludeInactive: req.GetIncludeInactive(), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
+	})
 	if err != nil {
 		return nil, err
 	}
-	resp := &consentv1.ListConsentsResponse{NextPageToken: page.Next}
-	for _, x := range page.Consents {
-		resp.Consents = append(resp.Consents, consentProto(req.GetPatientId(), x))
+	resp := &consentv1.ListConsentsResponse{NextPageToken: page.NextPageToken}
+	for _, c := range page.Consents {
+		resp.Consents = append(resp.Consents, consentProto(req.GetPatientId(), c))
 	}
 	return resp, nil
 }
 
 func (s *Server) ListAccessLog(ctx context.Context, req *consentv1.ListAccessLogRequest) (*consentv1.ListAccessLogResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.app.ListAccessLog(ctx, c, req.GetPatientId(), app.Page{Size: int(req.GetPageSize()), Token: req.GetPageToken()})
+	page, err := s.app.ListAccessLog(ctx, actor, app.ListAccessLog{PatientID: req.GetPatientId(), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()})
 	if err != nil {
 		return nil, err
 	}
-	return &consentv1.ListAccessLogResponse{Entries: page.Entries, NextPageToken: page.Next}, nil
+	return &consentv1.ListAccessLogResponse{Entries: page.Entries, NextPageToken: page.NextPageToken}, nil
 }
 
-func optionalTime(ts *timestamppb.Timestamp) time.Time {
-	if ts == nil {
-		return time.Time{}
+// instant is an optional wire timestamp: nil when absent. A present one is
+// passed on whatever it holds, for the app to judge.
+func instant(t *timestamppb.Timestamp) *time.Time {
+	if t == nil {
+		return nil
 	}
-	return ts.AsTime()
+	at := t.AsTime()
+	return &at
 }
 
-func date(field, s string) (civil.Date, error) {
-	d, err := civil.Parse(s)
-	if err != nil {
-		return civil.Date{}, errs.Invalid(field, "must be a real date as YYYY-MM-DD")
+// actorFromProto is the end user a request names (on_behalf_of), or nil.
+func actorFromProto(a *eventsv1.Actor) *access.Actor {
+	if a == nil {
+		return nil
 	}
-	return d, nil
+	return &access.Actor{
+		ProfessionalID: a.GetProfessionalId(), OrgNumber: a.GetOrgNumber(), PatientID: a.GetPatientId(),
+		Role: access.Role(a.GetRole()), Service: a.GetService(),
+	}
 }

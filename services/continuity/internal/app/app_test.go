@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/access"
@@ -24,7 +23,7 @@ import (
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	"github.com/stafett/stafett/pkg/idgen"
-	"github.com/stafett/stafett/pkg/ids"
+	"github.com/stafett/stafett/pkg/testkit"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 	"github.com/stafett/stafett/services/continuity/internal/app"
@@ -75,14 +74,14 @@ type consentCommands struct {
 	permitted []string
 }
 
-func (c *consentCommands) WithdrawConsent(_ context.Context, _ app.Caller, _, consentID, _ string) error {
+func (c *consentCommands) WithdrawConsent(_ context.Context, _ access.Actor, _, consentID, _ string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.withdrawn = append(c.withdrawn, consentID)
 	return nil
 }
 
-func (c *consentCommands) PermitContactAfterEnd(_ context.Context, _ app.Caller, _, professionalID, _ string) error {
+func (c *consentCommands) PermitContactAfterEnd(_ context.Context, _ access.Actor, _, professionalID, _ string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.permitted = append(c.permitted, professionalID)
@@ -94,35 +93,21 @@ type env struct {
 	store   *eventstore.Store
 	audit   *audit.Log
 	checker *consents
+	access  *accesstest.Checker
 	consent *consentCommands
 	patient string
 }
 
 func start(t *testing.T) *env {
 	t.Helper()
-	store, nc := eventstoretest.Open(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := audit.Open(t.Context(), js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pseudonyms, err := ids.NewPseudonymizer([]byte("a test key that is at least 32 bytes long"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nid, err := ids.ParseNationalID("31129998949")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, log, _ := eventstoretest.OpenWithAudit(t)
 	clk := clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
-	e := &env{store: store, audit: log, checker: &consents{byProfessional: map[string]string{}}, consent: &consentCommands{}, patient: pseudonyms.PatientID(nid)}
+	e := &env{store: store, audit: log, checker: &consents{byProfessional: map[string]string{}}, consent: &consentCommands{}, patient: testkit.PatientID(t, "31129998949")}
+	e.access = accesstest.NewChecker(e.checker.rule)
 	image := decider.NewImage(app.Model(), nil)
 	e.app = app.New(app.Deps{
 		Store: store, Image: image, Clock: clk, IDs: idgen.NewULIDs(),
-		Guard: access.NewGuard(accesstest.NewChecker(e.checker.rule), log, clk), Consent: e.consent,
+		Guard: access.NewGuard(e.access, log, clk), Consent: e.consent,
 	})
 	feed, err := image.Run(t.Context(), store)
 	if err != nil {
@@ -132,10 +117,10 @@ func start(t *testing.T) *env {
 	return e
 }
 
-func clinician() app.Caller {
-	return app.Caller{ProfessionalID: therapistHPR, OrgNumber: dpsOrg, Role: authn.RoleClinician}
+func clinician() access.Actor {
+	return access.Actor{ProfessionalID: therapistHPR, OrgNumber: dpsOrg, Role: authn.RoleClinician}
 }
-func (e *env) self() app.Caller { return app.Caller{PatientID: e.patient, Role: authn.RolePatient} }
+func (e *env) self() access.Actor { return access.Actor{PatientID: e.patient, Role: authn.RolePatient} }
 
 func (e *env) startRelationship(t *testing.T, requestID, professional string, role continuityv1.Role) string {
 	t.Helper()
@@ -223,7 +208,7 @@ func TestARetriedRequestReturnsTheOriginalRelationship(t *testing.T) {
 func TestTheCareTeamIsReadOnlyThroughTheGuardAndEveryReadIsLogged(t *testing.T) {
 	e := start(t)
 	e.startRelationship(t, "s1", therapistHPR, continuityv1.Role_ROLE_THERAPIST)
-	stranger := app.Caller{ProfessionalID: strangerHPR, OrgNumber: "923456783", Role: authn.RoleClinician}
+	stranger := access.Actor{ProfessionalID: strangerHPR, OrgNumber: "923456783", Role: authn.RoleClinician}
 	_, denied := e.app.GetCareTeam(t.Context(), stranger, e.patient)
 	other := []byte(e.patient)
 	other[10] = map[bool]byte{true: 'c', false: 'b'}[other[10] == 'b']
@@ -248,7 +233,7 @@ func TestTheCareTeamIsReadOnlyThroughTheGuardAndEveryReadIsLogged(t *testing.T) 
 func TestAStrangerCannotAddThemselvesToTheCareTeam(t *testing.T) {
 	e := start(t)
 	_, err := e.app.StartRelationship(t.Context(), app.StartRelationship{
-		Caller: app.Caller{ProfessionalID: strangerHPR, OrgNumber: "923456783"}, RequestID: "s1", PatientID: e.patient,
+		Caller: access.Actor{ProfessionalID: strangerHPR, OrgNumber: "923456783"}, RequestID: "s1", PatientID: e.patient,
 		ProfessionalID: strangerHPR, Role: continuityv1.Role_ROLE_THERAPIST,
 		Unit: domain.Unit{HerID: "1", OrgNumber: "923456783"}, Sector: continuityv1.Sector_SECTOR_SPECIALIST,
 	})
@@ -276,11 +261,11 @@ func TestAPlanningGroupMemberNeedsConsentAndTheirRemovalWithdrawsIt(t *testing.T
 	if consentID, err := e.app.AddMember(ctx, add); err != nil || consentID != "consent-7" {
 		t.Fatalf("add = %q, %v", consentID, err)
 	}
-	plan, _, err := e.app.GetPlan(ctx, app.Caller{ProfessionalID: navWorker, OrgNumber: "889640782"}, planID)
+	plan, _, err := e.app.GetPlan(ctx, access.Actor{ProfessionalID: navWorker, OrgNumber: "889640782"}, planID)
 	if err != nil || len(plan.Members) != 1 {
 		t.Fatalf("the member reads the plan: %+v, %v", plan.Members, err)
 	}
-	if _, err := e.app.GetCareTeam(ctx, app.Caller{ProfessionalID: navWorker, OrgNumber: "889640782"}, e.patient); err == nil {
+	if _, err := e.app.GetCareTeam(ctx, access.Actor{ProfessionalID: navWorker, OrgNumber: "889640782"}, e.patient); err == nil {
 		t.Fatal("a planning-group member read the patient's care team")
 	}
 	out, err := e.app.RemoveMember(ctx, app.RemoveMember{Caller: e.self(), RequestID: "r1", PlanID: planID, ProfessionalID: navWorker})
@@ -303,5 +288,45 @@ func TestWantingContactAfterCareEndsRecordsThePermissionInTheConsentService(t *t
 	}
 	if len(e.consent.permitted) != 1 || e.consent.permitted[0] != therapistHPR {
 		t.Fatalf("permitted = %v", e.consent.permitted)
+	}
+}
+
+func TestDeniedCostsWhatAbsentCosts(t *testing.T) {
+	e := start(t)
+	rel := e.startRelationship(t, "s1", therapistHPR, continuityv1.Role_ROLE_THERAPIST)
+	planID, err := e.app.CreatePlan(t.Context(), app.CreatePlan{Caller: e.self(), RequestID: "p1", PatientID: e.patient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := access.Actor{ProfessionalID: strangerHPR, OrgNumber: "923456783", Role: authn.RoleClinician}
+	const unknown = "01JNOSUCHIDNOSUCHIDNOSUCHID"
+	for _, tc := range []struct {
+		name string
+		run  func(id string) error
+		id   string
+	}{
+		{"RecordContact by relationship id", func(id string) error {
+			return e.app.RecordContact(t.Context(), app.RecordContact{Caller: stranger, RequestID: "c-" + id, RelationshipID: id, Kind: continuityv1.ContactKind_CONTACT_KIND_PHONE})
+		}, rel},
+		{"GetIndividualPlan", func(id string) error { _, _, err := e.app.GetPlan(t.Context(), stranger, id); return err }, planID},
+		{"SetPlanGoal", func(id string) error {
+			_, err := e.app.SetGoal(t.Context(), app.SetGoal{Caller: stranger, RequestID: "g-" + id, PlanID: id, Text: "x"})
+			return err
+		}, planID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			measure := func(id string) (int, error) {
+				calls0, _ := e.access.Counts()
+				err := tc.run(id)
+				calls, _ := e.access.Counts()
+				return calls - calls0, err
+			}
+			absentCalls, absentErr := measure(unknown)
+			deniedCalls, deniedErr := measure(tc.id)
+			testkit.ExpectErr(t, absentErr, testkit.NotFound)
+			if absentErr.Error() != deniedErr.Error() || absentCalls != deniedCalls || absentCalls == 0 {
+				t.Fatalf("absent: %v after %d checks; denied: %v after %d checks", absentErr, absentCalls, deniedErr, deniedCalls)
+			}
+		})
 	}
 }

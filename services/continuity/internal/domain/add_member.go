@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
@@ -18,7 +19,7 @@ type AddMember struct {
 	// ConsentID is the patient's consent to share the plan with the member,
 	// as the consent service reports it; empty when there is none.
 	ConsentID string
-	By        Actor
+	By        access.Actor
 	At        time.Time
 }
 

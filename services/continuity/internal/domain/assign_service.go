@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
@@ -20,7 +21,7 @@ type AssignService struct {
 	ResponsibleProfessionalID string
 	ResponsibleUnit           Unit
 	From, To                  civil.Date
-	By                        Actor
+	By                        access.Actor
 }
 
 // DecideAssignService records a service with who is responsible and when.

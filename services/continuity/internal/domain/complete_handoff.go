@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
@@ -19,7 +20,7 @@ type CompleteHandoff struct {
 	// health personnel as cooperating personnel unless the patient objected,
 	// anyone else by consent. The application asks the consent service.
 	SummaryPermitted bool
-	By               Actor
+	By               access.Actor
 }
 
 // DecideCompleteHandoff completes a planned handoff and starts the

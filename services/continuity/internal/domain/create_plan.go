@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
@@ -18,7 +19,7 @@ type CreatePlan struct {
 	// the plan and consents to it; the patient's own request is that consent.
 	PatientConsents      bool
 	PeriodFrom, PeriodTo civil.Date
-	By                   Actor
+	By                   access.Actor
 	At                   time.Time
 }
 
@@ -29,7 +30,7 @@ func DecideCreatePlan(p Patient, cmd CreatePlan) ([]proto.Message, error) {
 	if p.Plan != nil {
 		return nil, errs.Precondition("the patient already has an individual plan")
 	}
-	if !cmd.By.IsPatient(cmd.PatientID) && !cmd.PatientConsents {
+	if !cmd.By.IsPatientSelf(cmd.PatientID) && !cmd.PatientConsents {
 		return nil, condition(ReasonPatientConsent,
 			"an individual plan is made only with the patient's consent: the patient creates it, or a professional records the consent with patient_consents",
 			map[string]string{"field": "patient_consents"})

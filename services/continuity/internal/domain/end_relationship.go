@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
@@ -14,7 +15,7 @@ type EndRelationship struct {
 	RelationshipID string
 	Reason         continuityv1.EndReason
 	EndedAt        time.Time
-	By             Actor
+	By             access.Actor
 }
 
 // DecideEndRelationship ends an active relationship. When it was the

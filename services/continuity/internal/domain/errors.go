@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 )
 
@@ -28,8 +29,8 @@ func condition(reason, message string, metadata map[string]string) error {
 // patientChoice enforces that a choice belongs to the patient (Patient and
 // User Rights Act §2-5): the patient makes it with their own token, or a
 // professional records it on their behalf and says so with chosen_by_patient.
-func patientChoice(by Actor, patientID string, chosenByPatient bool, what string) error {
-	if by.IsPatient(patientID) || (by.PatientID == "" && chosenByPatient) {
+func patientChoice(by access.Actor, patientID string, chosenByPatient bool, what string) error {
+	if by.IsPatientSelf(patientID) || (by.PatientID == "" && chosenByPatient) {
 		return nil
 	}
 	return condition(ReasonPatientChoice,
@@ -38,7 +39,7 @@ func patientChoice(by Actor, patientID string, chosenByPatient bool, what string
 }
 
 // recordedBy is the professional who recorded a command; empty when the patient acted.
-func recordedBy(a Actor) string { return a.ProfessionalID }
+func recordedBy(a access.Actor) string { return a.ProfessionalID }
 
 // planOf returns the plan the command names, or NotFound.
 func planOf(p Patient, planID string) (Plan, error) {

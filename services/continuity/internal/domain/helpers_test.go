@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
@@ -39,8 +40,8 @@ func day(n int) time.Time { return time.Date(2026, 3, n, 9, 0, 0, 0, time.UTC) }
 
 func dps() domain.Unit { return domain.Unit{HerID: "8100001", OrgNumber: dpsOrg} }
 
-func clinician() domain.Actor { return domain.Actor{ProfessionalID: therapistHPR, OrgNumber: dpsOrg} }
-func patient() domain.Actor   { return domain.Actor{PatientID: patientID} }
+func clinician() access.Actor { return access.Actor{ProfessionalID: therapistHPR, OrgNumber: dpsOrg} }
+func patient() access.Actor   { return access.Actor{PatientID: patientID} }
 
 // given folds events through Evolve, one commit each.
 func given(events ...proto.Message) domain.Patient {

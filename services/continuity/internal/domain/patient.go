@@ -1,10 +1,3 @@
-// Package domain holds the relationship-continuity rules (DESIGN §6.4) as
-// pure functions: decide(state, command) returns events or an error,
-// Evolve(state, event, commit) returns the next state. There is one aggregate
-// per patient holding relationships, handoffs, the individual plan and the
-// patient's continuity preferences, so "was that the patient's last named
-// person?" is decided in the same commit as the ending that causes it. Time
-// and ids are passed in; nothing here does I/O.
 package domain
 
 import (
@@ -18,19 +11,6 @@ import (
 
 // Unit is a unit: HER-id plus organisation number.
 type Unit = ids.Unit
-
-// Actor is who issues a command: a professional at an organisation, the
-// patient themself (PatientID set), or a service.
-type Actor struct {
-	ProfessionalID string
-	OrgNumber      string
-	PatientID      string
-	Role           string
-	Service        string
-}
-
-// IsPatient reports whether the actor is the patient patientID acting for themself.
-func (a Actor) IsPatient(patientID string) bool { return a.PatientID != "" && a.PatientID == patientID }
 
 // Relationship is one care relationship.
 type Relationship struct {

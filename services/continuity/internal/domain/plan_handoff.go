@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
@@ -20,7 +21,7 @@ type PlanHandoff struct {
 	PlannedAt          time.Time
 	Kind               continuityv1.HandoffKind
 	JointMeeting       bool
-	By                 Actor
+	By                 access.Actor
 }
 
 // DecidePlanHandoff plans a handoff from an active relationship. One planned

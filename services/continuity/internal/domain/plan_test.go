@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 	"github.com/stafett/stafett/services/continuity/internal/domain"
 )
@@ -12,7 +13,7 @@ import (
 func TestAnIndividualPlanIsMadeOnlyWithThePatientsConsent(t *testing.T) {
 	tests := []struct {
 		name     string
-		by       domain.Actor
+		by       access.Actor
 		consents bool
 		ok       bool
 	}{
@@ -40,7 +41,7 @@ func TestAPatientHasOneIndividualPlan(t *testing.T) {
 func TestAddingAPlanningGroupMemberRequiresThePatientsChoiceAndConsentToShare(t *testing.T) {
 	tests := []struct {
 		name      string
-		by        domain.Actor
+		by        access.Actor
 		chosen    bool
 		consentID string
 		reason    string
@@ -84,17 +85,17 @@ func TestRemovingAMemberNamesTheConsentToWithdraw(t *testing.T) {
 
 func TestThePatientChoosesTheCoordinatorGoalsAndHowTheGroupWorks(t *testing.T) {
 	p := given(planCreated())
-	decisions := map[string]func(domain.Actor, bool) ([]proto.Message, error){
-		"coordinator": func(by domain.Actor, chosen bool) ([]proto.Message, error) {
+	decisions := map[string]func(access.Actor, bool) ([]proto.Message, error){
+		"coordinator": func(by access.Actor, chosen bool) ([]proto.Message, error) {
 			return domain.DecideAppointCoordinator(p, domain.AppointCoordinator{PlanID: "plan-1", ProfessionalID: nurseHPR, ChosenByPatient: chosen, CoordinatorMayRead: true, By: by})
 		},
-		"goal": func(by domain.Actor, chosen bool) ([]proto.Message, error) {
+		"goal": func(by access.Actor, chosen bool) ([]proto.Message, error) {
 			return domain.DecideSetGoal(p, domain.SetGoal{PlanID: "plan-1", NewGoalID: "g1", Text: "go back to school", ChosenByPatient: chosen, By: by})
 		},
-		"meeting preference": func(by domain.Actor, chosen bool) ([]proto.Message, error) {
+		"meeting preference": func(by access.Actor, chosen bool) ([]proto.Message, error) {
 			return domain.DecideSetMeetingPreference(p, domain.SetMeetingPreference{PlanID: "plan-1", Preference: continuityv1.MeetingPreference_MEETING_PREFERENCE_MIXED, ChosenByPatient: chosen, By: by})
 		},
-		"continuity preference": func(by domain.Actor, chosen bool) ([]proto.Message, error) {
+		"continuity preference": func(by access.Actor, chosen bool) ([]proto.Message, error) {
 			return domain.DecideRecordPreference(p, domain.RecordPreference{PatientID: patientID, KeepProfessionalID: therapistHPR, ChosenByPatient: chosen, By: by})
 		},
 	}

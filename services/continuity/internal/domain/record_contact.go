@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
@@ -14,7 +15,7 @@ type RecordContact struct {
 	RelationshipID string
 	OccurredAt     time.Time
 	Kind           continuityv1.ContactKind
-	By             Actor
+	By             access.Actor
 }
 
 // DecideRecordContact records a contact. Contacts are what continuity is

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
@@ -17,7 +18,7 @@ type RecordPreference struct {
 	ContactAfterEnd               bool
 	ContactAfterEndProfessionalID string
 	ChosenByPatient               bool
-	By                            Actor
+	By                            access.Actor
 	At                            time.Time
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
 
@@ -13,7 +14,7 @@ type RemoveMember struct {
 	PlanID          string
 	ProfessionalID  string
 	ChosenByPatient bool
-	By              Actor
+	By              access.Actor
 	At              time.Time
 }
 

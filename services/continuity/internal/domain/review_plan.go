@@ -3,6 +3,7 @@ package domain
 import (
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
@@ -15,7 +16,7 @@ type ReviewPlan struct {
 	Summary         string
 	PatientTookPart bool
 	NextReviewOn    civil.Date
-	By              Actor
+	By              access.Actor
 }
 
 // DecideReviewPlan records a review and sets the next review date, which

@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
 
@@ -17,7 +18,7 @@ type SetGoal struct {
 	NewGoalID       string
 	Text            string
 	ChosenByPatient bool
-	By              Actor
+	By              access.Actor
 	At              time.Time
 }
 

@@ -3,6 +3,7 @@ package domain
 import (
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
 
@@ -11,7 +12,7 @@ type SetMeetingPreference struct {
 	PlanID          string
 	Preference      continuityv1.MeetingPreference
 	ChosenByPatient bool
-	By              Actor
+	By              access.Actor
 }
 
 // DecideSetMeetingPreference records the patient's choice of how the group

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 )
@@ -19,7 +20,7 @@ type StartRelationship struct {
 	Sector          continuityv1.Sector
 	ChosenByPatient bool
 	StartedAt       time.Time
-	By              Actor
+	By              access.Actor
 }
 
 // DecideStartRelationship starts a relationship. The same professional in the
@@ -31,7 +32,7 @@ func DecideStartRelationship(p Patient, cmd StartRelationship) ([]proto.Message,
 			return nil, errs.Precondition("the professional already has an active relationship with the patient in role %s", cmd.Role)
 		}
 	}
-	chosen := cmd.ChosenByPatient || cmd.By.IsPatient(cmd.PatientID)
+	chosen := cmd.ChosenByPatient || cmd.By.IsPatientSelf(cmd.PatientID)
 	events := []proto.Message{&continuityv1.RelationshipStarted{
 		RelationshipId: cmd.RelationshipID, PatientId: cmd.PatientID, ProfessionalId: cmd.ProfessionalID,
 		Role: cmd.Role, Unit: cmd.Unit.Ref(), Sector: cmd.Sector, ChosenByPatient: chosen, StartedAt: stamp(cmd.StartedAt),

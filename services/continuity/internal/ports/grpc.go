@@ -9,8 +9,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
-	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
 	"github.com/stafett/stafett/services/continuity/internal/app"
@@ -53,21 +53,18 @@ func Scopes() authn.Policy {
 	}
 }
 
-func (s *Server) caller(ctx context.Context) (app.Caller, error) {
-	a, err := authn.Caller(ctx, s.pseudonyms)
-	return a, err
+func (s *Server) caller(ctx context.Context) (access.Actor, error) {
+	return authn.Caller(ctx, s.pseudonyms)
 }
 
-// instant reads an optional timestamp; nil means "now" to the application.
-func instant(field string, t *timestamppb.Timestamp) (*time.Time, error) {
+// instant maps an optional timestamp; nil means "now" to the application,
+// which also validates it.
+func instant(t *timestamppb.Timestamp) *time.Time {
 	if t == nil {
-		return nil, nil
-	}
-	if err := t.CheckValid(); err != nil {
-		return nil, errs.Invalid(field, "is not a valid timestamp")
+		return nil
 	}
 	v := t.AsTime()
-	return &v, nil
+	return &v
 }
 
 func (s *Server) StartRelationship(ctx context.Context, req *continuityv1.StartRelationshipRequest) (*continuityv1.StartRelationshipResponse, error) {
@@ -75,10 +72,7 @@ func (s *Server) StartRelationship(ctx context.Context, req *continuityv1.StartR
 	if err != nil {
 		return nil, err
 	}
-	at, err := instant("started_at", req.GetStartedAt())
-	if err != nil {
-		return nil, err
-	}
+	at := instant(req.GetStartedAt())
 	id, err := s.app.StartRelationship(ctx, app.StartRelationship{
 		Caller: c, RequestID: req.GetRequestId(), PatientID: req.GetPatientId(), ProfessionalID: req.GetProfessionalId(),
 		Role: req.GetRole(), Unit: ids.UnitFromRef(req.GetUnit()), Sector: req.GetSector(),
@@ -95,10 +89,7 @@ func (s *Server) RecordContact(ctx context.Context, req *continuityv1.RecordCont
 	if err != nil {
 		return nil, err
 	}
-	at, err := instant("occurred_at", req.GetOccurredAt())
-	if err != nil {
-		return nil, err
-	}
+	at := instant(req.GetOccurredAt())
 	if err := s.app.RecordContact(ctx, app.RecordContact{
 		Caller: c, RequestID: req.GetRequestId(), RelationshipID: req.GetRelationshipId(), OccurredAt: at, Kind: req.GetKind(),
 	}); err != nil {
@@ -112,10 +103,7 @@ func (s *Server) EndRelationship(ctx context.Context, req *continuityv1.EndRelat
 	if err != nil {
 		return nil, err
 	}
-	at, err := instant("ended_at", req.GetEndedAt())
-	if err != nil {
-		return nil, err
-	}
+	at := instant(req.GetEndedAt())
 	left, err := s.app.EndRelationship(ctx, app.EndRelationship{
 		Caller: c, RequestID: req.GetRequestId(), RelationshipID: req.GetRelationshipId(), Reason: req.GetReason(), EndedAt: at,
 	})
@@ -130,10 +118,7 @@ func (s *Server) PlanHandoff(ctx context.Context, req *continuityv1.PlanHandoffR
 	if err != nil {
 		return nil, err
 	}
-	at, err := instant("planned_at", req.GetPlannedAt())
-	if err != nil {
-		return nil, err
-	}
+	at := instant(req.GetPlannedAt())
 	id, err := s.app.PlanHandoff(ctx, app.PlanHandoff{
 		Caller: c, RequestID: req.GetRequestId(), FromRelationshipID: req.GetFromRelationshipId(),
 		ToProfessionalID: req.GetToProfessionalId(), ToRole: req.GetToRole(), ToUnit: ids.UnitFromRef(req.GetToUnit()),
@@ -150,10 +135,7 @@ func (s *Server) CompleteHandoff(ctx context.Context, req *continuityv1.Complete
 	if err != nil {
 		return nil, err
 	}
-	at, err := instant("completed_at", req.GetCompletedAt())
-	if err != nil {
-		return nil, err
-	}
+	at := instant(req.GetCompletedAt())
 	out, err := s.app.CompleteHandoff(ctx, app.CompleteHandoff{
 		Caller: c, RequestID: req.GetRequestId(), HandoffID: req.GetHandoffId(), CompletedAt: at, SummaryShared: req.GetSummaryShared(),
 	})

@@ -242,6 +242,27 @@ func (a *App) WatchPatientJourney(ctx context.Context, c Caller, patientID strin
 // Window is a query's optional time bounds.
 type Window struct{ From, To *time.Time }
 
+// validate checks the window's bounds: plausible instants, in order.
+func (w Window) validate(v *errs.Validation) {
+	if w.From != nil {
+		v.Instant("from", *w.From)
+	}
+	if w.To != nil {
+		v.Instant("to", *w.To)
+	}
+	if w.From != nil && w.To != nil && w.To.Before(*w.From) {
+		v.Add("to", "must not be before from")
+	}
+}
+
+// validUnitFilter checks a unit filter when one is given (the zero unit
+// means every unit the caller may see).
+func validUnitFilter(v *errs.Validation, field string, u domain.Unit) {
+	if u != (domain.Unit{}) {
+		v.Unit(field, u)
+	}
+}
+
 func (w Window) domain() domain.Window {
 	var out domain.Window
 	if w.From != nil {
@@ -258,8 +279,10 @@ func (a *App) GetContinuity(ctx context.Context, c Caller, patientID string, w W
 	if err := validPatient(patientID); err != nil {
 		return nil, err
 	}
-	if w.From != nil && w.To != nil && w.To.Before(*w.From) {
-		return nil, errs.Invalid("to", "must not be before from")
+	var v errs.Validation
+	w.validate(&v)
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	r := read(patientID, consentv1.Category_CATEGORY_RELATIONSHIPS, "GetContinuity")
 	d, err := a.guard.Check(ctx, c.Actor, r)
@@ -312,8 +335,16 @@ func (a *App) GetHandoffGraph(ctx context.Context, c Caller, f GraphFilter) (*ha
 	if err != nil {
 		return nil, err
 	}
-	if f.Window.From != nil && f.Window.To != nil && f.Window.To.Before(*f.Window.From) {
-		return nil, errs.Invalid("to", "must not be before from")
+	var v errs.Validation
+	if f.OrgNumber != "" {
+		if err := ids.ValidateOrgNumber(f.OrgNumber); err != nil {
+			v.Add("org_number", ids.Reason(err))
+		}
+	}
+	validUnitFilter(&v, "unit", f.Unit)
+	f.Window.validate(&v)
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	s.OrgNumber, s.Unit, s.Window = f.OrgNumber, f.Unit, f.Window.domain()
 	a.fresh(ctx)
@@ -329,6 +360,11 @@ func (a *App) ListPatientsWithoutContact(ctx context.Context, c Caller, unit dom
 	if err != nil {
 		return nil, err
 	}
+	var v errs.Validation
+	validUnitFilter(&v, "unit", unit)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	s.Unit = unit
 	a.fresh(ctx)
 	var list []*handoffsv1.PatientWithoutContact
@@ -338,18 +374,13 @@ func (a *App) ListPatientsWithoutContact(ctx context.Context, c Caller, unit dom
 			func(p *handoffsv1.PatientWithoutContact) string { return domain.UnitKey(p.GetUnit()) },
 			func(p *handoffsv1.PatientWithoutContact) string { return p.GetRole() })}, nil
 	}
-	resp := &handoffsv1.ListPatientsWithoutContactResponse{}
-	allow := a.allower(c, "ListPatientsWithoutContact")
-	for _, p := range list {
-		ok, err := allow(ctx, p.GetPatientId(), consentv1.Category_CATEGORY_RELATIONSHIPS)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			resp.Patients = append(resp.Patients, p)
-		}
+	shown, err := permittedItems(ctx, a, c, "ListPatientsWithoutContact", list, func(p *handoffsv1.PatientWithoutContact) (string, consentv1.Category) {
+		return p.GetPatientId(), consentv1.Category_CATEGORY_RELATIONSHIPS
+	})
+	if err != nil {
+		return nil, err
 	}
-	return resp, nil
+	return &handoffsv1.ListPatientsWithoutContactResponse{Patients: shown}, nil
 }
 
 // ListDeadlineRisks lists dates at risk: counts for ops, the caller's
@@ -359,8 +390,11 @@ func (a *App) ListDeadlineRisks(ctx context.Context, c Caller, unit domain.Unit,
 	if err != nil {
 		return nil, err
 	}
-	if withinDays < 0 || withinDays > 366 {
-		return nil, errs.Invalid("within_days", "must be between 0 and 366")
+	var v errs.Validation
+	v.Check(withinDays >= 0 && withinDays <= 366, "within_days", "must be between 0 and 366")
+	validUnitFilter(&v, "unit", unit)
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	if withinDays == 0 {
 		withinDays = 14
@@ -375,51 +409,56 @@ func (a *App) ListDeadlineRisks(ctx context.Context, c Caller, unit domain.Unit,
 			func(r *handoffsv1.DeadlineRisk) string { return domain.UnitKey(r.GetUnit()) },
 			func(r *handoffsv1.DeadlineRisk) string { return r.GetKind().String() })}, nil
 	}
-	resp := &handoffsv1.ListDeadlineRisksResponse{}
-	allow := a.allower(c, "ListDeadlineRisks")
-	for _, r := range risks {
-		cat := consentv1.Category_CATEGORY_REFERRAL
+	shown, err := permittedItems(ctx, a, c, "ListDeadlineRisks", risks, func(r *handoffsv1.DeadlineRisk) (string, consentv1.Category) {
 		if r.GetKind() == handoffsv1.RiskKind_RISK_KIND_MILESTONE {
-			cat = consentv1.Category_CATEGORY_PATHWAY
+			return r.GetPatientId(), consentv1.Category_CATEGORY_PATHWAY
 		}
-		ok, err := allow(ctx, r.GetPatientId(), cat)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			resp.Risks = append(resp.Risks, r)
-		}
+		return r.GetPatientId(), consentv1.Category_CATEGORY_REFERRAL
+	})
+	if err != nil {
+		return nil, err
 	}
-	return resp, nil
+	return &handoffsv1.ListDeadlineRisksResponse{Risks: shown}, nil
 }
 
-// allower checks patient-level items of one list answer: each patient and
-// category is asked and logged once, however many items it has.
-func (a *App) allower(c Caller, op string) func(ctx context.Context, patientID string, cat consentv1.Category) (bool, error) {
+// permittedItems keeps the patient-level items of one list answer that the caller
+// may see: each patient and category is asked once, all of them in one
+// batched check, and each permitted one is logged once, however many items
+// it has. The items are already scoped to the caller's organisation.
+func permittedItems[T any](ctx context.Context, a *App, c Caller, op string, items []T, of func(T) (string, consentv1.Category)) ([]T, error) {
 	type key struct {
 		patient string
 		cat     consentv1.Category
 	}
-	seen := map[key]bool{}
-	return func(ctx context.Context, patientID string, cat consentv1.Category) (bool, error) {
-		k := key{patientID, cat}
-		if ok, done := seen[k]; done {
-			return ok, nil
+	index := map[key]int{}
+	var reads []access.Read
+	for _, it := range items {
+		patient, cat := of(it)
+		k := key{patient, cat}
+		if _, ok := index[k]; !ok {
+			index[k] = len(reads)
+			reads = append(reads, read(patient, cat, op))
 		}
-		r := read(patientID, cat, op)
-		d, err := a.guard.Check(ctx, c.Actor, r)
-		ok := d.Permit
-		if err != nil {
-			return false, err
-		}
-		if ok {
-			if err := a.guard.Record(ctx, c.Actor, r, d); err != nil {
-				return false, fmt.Errorf("handoffs: %w", err)
+	}
+	decisions, err := a.guard.CheckBatch(ctx, c.Actor, reads)
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range decisions {
+		if d.Permit {
+			if err := a.guard.Record(ctx, c.Actor, reads[i], d); err != nil {
+				return nil, fmt.Errorf("handoffs: %w", err)
 			}
 		}
-		seen[k] = ok
-		return ok, nil
 	}
+	var out []T
+	for _, it := range items {
+		patient, cat := of(it)
+		if decisions[index[key{patient, cat}]].Permit {
+			out = append(out, it)
+		}
+	}
+	return out, nil
 }
 
 func validPatient(id string) error {

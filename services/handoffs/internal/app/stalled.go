@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/stafett/stafett/pkg/errs"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	handoffsv1 "github.com/stafett/stafett/proto/stafett/handoffs/v1"
 	"github.com/stafett/stafett/services/handoffs/internal/domain"
@@ -17,6 +18,11 @@ func (a *App) ListStalledPathways(ctx context.Context, c Caller, unit domain.Uni
 	if err != nil {
 		return nil, err
 	}
+	var v errs.Validation
+	validUnitFilter(&v, "unit", unit)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	s.Unit = unit
 	a.fresh(ctx)
 	today := domain.Day(a.clock.Now().In(a.zone).Format(time.DateOnly))
@@ -25,16 +31,11 @@ func (a *App) ListStalledPathways(ctx context.Context, c Caller, unit domain.Uni
 	if c.ops() {
 		return &handoffsv1.ListStalledPathwaysResponse{Counts: domain.CountStalled(stalled)}, nil
 	}
-	resp := &handoffsv1.ListStalledPathwaysResponse{}
-	allow := a.allower(c, "ListStalledPathways")
-	for _, sp := range stalled {
-		ok, err := allow(ctx, sp.GetPatientId(), consentv1.Category_CATEGORY_PATHWAY)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			resp.Pathways = append(resp.Pathways, sp)
-		}
+	shown, err := permittedItems(ctx, a, c, "ListStalledPathways", stalled, func(p *handoffsv1.StalledPathway) (string, consentv1.Category) {
+		return p.GetPatientId(), consentv1.Category_CATEGORY_PATHWAY
+	})
+	if err != nil {
+		return nil, err
 	}
-	return resp, nil
+	return &handoffsv1.ListStalledPathwaysResponse{Pathways: shown}, nil
 }

@@ -1,7 +1,3 @@
-// Package domain folds every context's events into the handoff views: one
-// compact state per patient (journey, relationships, handoffs, referrals,
-// pathways), from which the journey, continuity, graph and lists are
-// computed on demand. It is pure: no gRPC, NATS or clock; callers pass "now".
 package domain
 
 import (
@@ -11,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
 
@@ -56,7 +53,7 @@ func UnitKey(u *eventsv1.UnitRef) string {
 }
 
 // Unit is a unit's HER-id and organisation number.
-type Unit struct{ HerID, OrgNumber string }
+type Unit = ids.Unit
 
 // ParseUnitKey reverses UnitKey.
 func ParseUnitKey(k string) Unit {

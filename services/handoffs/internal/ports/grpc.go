@@ -11,10 +11,8 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
-	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	handoffsv1 "github.com/stafett/stafett/proto/stafett/handoffs/v1"
 	"github.com/stafett/stafett/services/handoffs/internal/app"
-	"github.com/stafett/stafett/services/handoffs/internal/domain"
 )
 
 // Server implements stafett.handoffs.v1.HandoffService.
@@ -75,11 +73,7 @@ func (s *Server) GetContinuity(ctx context.Context, req *handoffsv1.GetContinuit
 	if err != nil {
 		return nil, err
 	}
-	w, err := window(req.GetFrom(), req.GetTo())
-	if err != nil {
-		return nil, err
-	}
-	return s.app.GetContinuity(ctx, c, req.GetPatientId(), w)
+	return s.app.GetContinuity(ctx, c, req.GetPatientId(), window(req.GetFrom(), req.GetTo()))
 }
 
 func (s *Server) GetHandoffGraph(ctx context.Context, req *handoffsv1.GetHandoffGraphRequest) (*handoffsv1.GetHandoffGraphResponse, error) {
@@ -87,11 +81,7 @@ func (s *Server) GetHandoffGraph(ctx context.Context, req *handoffsv1.GetHandoff
 	if err != nil {
 		return nil, err
 	}
-	w, err := window(req.GetFrom(), req.GetTo())
-	if err != nil {
-		return nil, err
-	}
-	return s.app.GetHandoffGraph(ctx, c, app.GraphFilter{OrgNumber: req.GetOrgNumber(), Unit: unit(req.GetUnit()), Window: w})
+	return s.app.GetHandoffGraph(ctx, c, app.GraphFilter{OrgNumber: req.GetOrgNumber(), Unit: ids.UnitFromRef(req.GetUnit()), Window: window(req.GetFrom(), req.GetTo())})
 }
 
 func (s *Server) ListPatientsWithoutContact(ctx context.Context, req *handoffsv1.ListPatientsWithoutContactRequest) (*handoffsv1.ListPatientsWithoutContactResponse, error) {
@@ -99,7 +89,7 @@ func (s *Server) ListPatientsWithoutContact(ctx context.Context, req *handoffsv1
 	if err != nil {
 		return nil, err
 	}
-	return s.app.ListPatientsWithoutContact(ctx, c, unit(req.GetUnit()))
+	return s.app.ListPatientsWithoutContact(ctx, c, ids.UnitFromRef(req.GetUnit()))
 }
 
 func (s *Server) ListDeadlineRisks(ctx context.Context, req *handoffsv1.ListDeadlineRisksRequest) (*handoffsv1.ListDeadlineRisksResponse, error) {
@@ -107,34 +97,19 @@ func (s *Server) ListDeadlineRisks(ctx context.Context, req *handoffsv1.ListDead
 	if err != nil {
 		return nil, err
 	}
-	return s.app.ListDeadlineRisks(ctx, c, unit(req.GetUnit()), int(req.GetWithinDays()))
+	return s.app.ListDeadlineRisks(ctx, c, ids.UnitFromRef(req.GetUnit()), int(req.GetWithinDays()))
 }
 
-func unit(u *eventsv1.UnitRef) domain.Unit {
-	return domain.Unit{HerID: u.GetHerId(), OrgNumber: u.GetOrgNumber()}
-}
-
-func window(from, to *timestamppb.Timestamp) (app.Window, error) {
-	var v errs.Validation
+// window maps the optional bounds; the application validates them.
+func window(from, to *timestamppb.Timestamp) app.Window {
 	var w app.Window
 	if from != nil {
-		if err := from.CheckValid(); err != nil {
-			v.Add("from", "is not a valid timestamp")
-		} else {
-			t := from.AsTime()
-			w.From = &t
-		}
+		t := from.AsTime()
+		w.From = &t
 	}
 	if to != nil {
-		if err := to.CheckValid(); err != nil {
-			v.Add("to", "is not a valid timestamp")
-		} else {
-			t := to.AsTime()
-			w.To = &t
-		}
+		t := to.AsTime()
+		w.To = &t
 	}
-	if w.From != nil && w.To != nil && w.To.Before(*w.From) {
-		v.Add("to", "must not be before from")
-	}
-	return w, v.Err()
+	return w
 }

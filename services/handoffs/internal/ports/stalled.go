@@ -3,6 +3,7 @@ package ports
 import (
 	"context"
 
+	"github.com/stafett/stafett/pkg/ids"
 	handoffsv1 "github.com/stafett/stafett/proto/stafett/handoffs/v1"
 )
 
@@ -11,5 +12,5 @@ func (s *Server) ListStalledPathways(ctx context.Context, req *handoffsv1.ListSt
 	if err != nil {
 		return nil, err
 	}
-	return s.app.ListStalledPathways(ctx, c, unit(req.GetUnit()))
+	return s.app.ListStalledPathways(ctx, c, ids.UnitFromRef(req.GetUnit()))
 }

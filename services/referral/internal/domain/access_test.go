@@ -65,7 +65,7 @@ func unitCommands() []unitCommand {
 	}
 }
 
-func TestOnlyTheReceivingOrganisationMayRequestInformationAssessForwardOrSchedule(t *testing.T) {
+func TestOnlyHealthPersonnelOfTheReceivingUnitMayRequestInformationAssessForwardOrSchedule(t *testing.T) {
 	others := []struct {
 		name string
 		by   access.Actor
@@ -73,6 +73,8 @@ func TestOnlyTheReceivingOrganisationMayRequestInformationAssessForwardOrSchedul
 		{"an unrelated organisation", stranger()},
 		{"the sending organisation", senderActor()},
 		{"a caller with no organisation number", access.Actor{ProfessionalID: assessorHPR}},
+		{"the receiving unit's integration engine, which has no HPR number",
+			access.Actor{ProfessionalID: "ext:" + unitOrg + ":engine", OrgNumber: unitOrg, Role: access.RoleIntegration}},
 		{"the receiving unit's professional acting for another organisation",
 			access.Actor{ProfessionalID: assessorHPR, OrgNumber: strangerOrg}},
 	}

@@ -1,6 +1,3 @@
-// Package domain holds the referral rules (DESIGN §6.1) as pure functions:
-// decide(state, command) returns events or an error, evolve(state, event)
-// returns the next state. Time, ids and the working-day calendar are passed in.
 package domain
 
 import (

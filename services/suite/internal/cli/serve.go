@@ -37,6 +37,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	replicasFlag := fs.String("replicas", envDefault("stream-replicas", "3"), "event stream replicas")
 	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
+	appendTimeoutFlag := fs.String("append-timeout", envDefault("append-timeout", defaultAppendTimeout), "how long a command waits for the stream to acknowledge its append before answering UNAVAILABLE")
 	withConsole := fs.Bool("console", envDefault("console", "") == "true", "serve the console at /console/ on --http-addr (sign-in with the identity provider's bearer tokens)")
 	registerFile := unitRegisterFlag(fs)
 	consoleAPI := fs.String("console-api-url", envDefault("console-api-url", ""), "where browsers reach --grpc-addr, e.g. https://api.example.no (default: the console page's host on the gRPC port)")
@@ -68,6 +69,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil || replicas < 1 {
 		return fmt.Errorf("--replicas must be a positive number")
 	}
+	appendTimeout, err := parseAppendTimeout(*appendTimeoutFlag)
+	if err != nil {
+		return err
+	}
 	if *keyFile == "" {
 		return errors.New("--pseudonym-key-file (STAFETT_PSEUDONYM_KEY_FILE) is required")
 	}
@@ -93,6 +98,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		verifier = authn.Any(signer.ServiceVerifier(time.Now), authn.NewJWKSVerifier(*jwksURL, *issuer, *audience, nil, time.Now))
 	}
 
+	listener, err := listenGRPC(*grpcAddr)
+	if err != nil {
+		return err
+	}
+	defer listener.Close()
 	nc, err := nats.Connect(*natsURL, nats.Name("stafett-serve"), nats.MaxReconnects(-1))
 	if err != nil {
 		return fmt.Errorf("connect to NATS: %w", err)
@@ -105,8 +115,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer shutdownTelemetry(tel, logger)
 
 	s, err := suite.Start(ctx, suite.Options{
-		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, ConsentAddr: *consentAddr,
-		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas,
+		NATS: nc, Services: strings.Split(*services, ","), Listener: listener, ConsentAddr: *consentAddr,
+		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas, AppendTimeout: appendTimeout,
 		Logger: logger, Telemetry: tel, PathwayTargets: targets,
 		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: *withConsole,
 	})
