@@ -297,6 +297,8 @@ describe("accessibility and policy", () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("unsafe-inline");
     expect(csp).not.toContain("unsafe-eval");
+    // Without a token the page moves on to sign-in by itself; let it arrive.
+    await page.waitForURL(/\/console\/signin/);
     await signIn(page, "ops");
     await signIn(page, "clinician");
     await signIn(page, "patient");
