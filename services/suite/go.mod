@@ -39,6 +39,7 @@ require (
 	github.com/oklog/ulid/v2 v2.1.2 // indirect
 	github.com/rickar/cal/v2 v2.1.13 // indirect
 	github.com/stafett/stafett/services/consent v0.0.0
+	github.com/stafett/stafett/services/console v0.0.0
 	github.com/stafett/stafett/services/continuity v0.0.0
 	github.com/stafett/stafett/services/handoffs v0.0.0
 	github.com/stafett/stafett/services/pathway v0.0.0
@@ -75,3 +76,5 @@ replace github.com/stafett/stafett/services/pathway => ../pathway
 replace github.com/stafett/stafett/services/continuity => ../continuity
 
 replace github.com/stafett/stafett/services/handoffs => ../handoffs
+
+replace github.com/stafett/stafett/services/console => ../console

@@ -13,6 +13,7 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/natsembed"
 	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/services/console"
 	"github.com/stafett/stafett/services/suite"
 	"github.com/stafett/stafett/services/suite/internal/demo"
 )
@@ -32,6 +33,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	appendTimeoutFlag := fs.String("append-timeout", envDefault("append-timeout", defaultAppendTimeout), "how long a command waits for the stream to acknowledge its append before answering UNAVAILABLE")
 	loadDemo := fs.Bool("demo", false, "load the demo scenario through the API (idempotent: a second start adds nothing)")
+	registerFile := unitRegisterFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,6 +51,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	allowedOrigins, err := corsOrigins.origins()
+	if err != nil {
+		return err
+	}
+	units, err := unitRegister(*registerFile, *loadDemo)
 	if err != nil {
 		return err
 	}
@@ -117,7 +123,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "stafett dev\n  NATS:     %s\n  gRPC:     %s\n", ns.CredentialedURL(), s.Addr())
 	if a := s.HTTPAddr(); a != "" {
-		fmt.Fprintf(stdout, "  HTTP:     http://%s\n", a)
+		if err := mountConsole(s, console.Options{Mode: console.Dev, Units: units, SignIn: devSignIn(signer, pseudonyms)}); err != nil {
+			s.Shutdown(ctx)
+			return err
+		}
+		fmt.Fprintf(stdout, "  HTTP:     http://%s\n  console:  http://%s/console/\n", a, a)
 	}
 	fmt.Fprintf(stdout, "  data dir: %s\n  tokens:   stafett token --data-dir %s --hpr N --org N --scope referral:read\n", *dataDir, *dataDir)
 	if *loadDemo {

@@ -16,6 +16,7 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/services/console"
 	"github.com/stafett/stafett/services/suite"
 )
 
@@ -37,6 +38,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	appendTimeoutFlag := fs.String("append-timeout", envDefault("append-timeout", defaultAppendTimeout), "how long a command waits for the stream to acknowledge its append before answering UNAVAILABLE")
+	withConsole := fs.Bool("console", envDefault("console", "") == "true", "serve the console at /console/ on --http-addr (sign-in with the identity provider's bearer tokens)")
+	registerFile := unitRegisterFlag(fs)
+	consoleAPI := fs.String("console-api-url", envDefault("console-api-url", ""), "where browsers reach --grpc-addr, e.g. https://api.example.no (default: the console page's host on the gRPC port)")
+	consoleSignIn := fs.String("console-sign-in-url", envDefault("console-sign-in-url", ""), "OpenID Connect login (HelseID) that returns to the console with #access_token=… (default: a page to paste a token)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +57,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	allowedOrigins, err := corsOrigins.origins()
 	if err != nil {
 		return err
+	}
+	units, err := unitRegister(*registerFile, false)
+	if err != nil {
+		return err
+	}
+	if *withConsole && *httpAddr == "" {
+		return errors.New("--console needs --http-addr")
 	}
 	replicas, err := strconv.Atoi(*replicasFlag)
 	if err != nil || replicas < 1 {
@@ -106,7 +118,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		NATS: nc, Services: strings.Split(*services, ","), Listener: listener, ConsentAddr: *consentAddr,
 		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas, AppendTimeout: appendTimeout,
 		Logger: logger, Telemetry: tel, PathwayTargets: targets,
-		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins,
+		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: *withConsole,
 	})
 	if err != nil {
 		return err
@@ -114,6 +126,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "stafett serve: %s on %s\n", *services, s.Addr())
 	if a := s.HTTPAddr(); a != "" {
 		fmt.Fprintf(stdout, "  HTTP: http://%s\n", a)
+	}
+	if *withConsole {
+		if err := mountConsole(s, console.Options{Mode: console.Serve, Units: units, APIBaseURL: *consoleAPI, SignInURL: *consoleSignIn}); err != nil {
+			s.Shutdown(ctx)
+			return err
+		}
+		fmt.Fprintf(stdout, "  console: http://%s/console/\n", s.HTTPAddr())
 	}
 	return serveUntilDone(ctx, s, logger)
 }

@@ -44,14 +44,14 @@ func TestDevPrintsItsHTTPAddressAndAllowsItsOriginOnTheGRPCPort(t *testing.T) {
 	if !strings.HasPrefix(site, "http://127.0.0.1:") || grpcAddr == "" {
 		t.Fatalf("printed %v", printed)
 	}
-	// The site answers (nothing is mounted on it in this test).
+	// The site answers: dev mounts the console on it.
 	res, err := http.Get(site + "/console/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusNotFound {
-		t.Fatalf("GET /console/ on an empty site: %s", res.Status)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /console/: %s", res.Status)
 	}
 	// The console's own origin and both configured ones may call the API.
 	for _, origin := range []string{site, "https://a.example.no", "https://b.example.no"} {
