@@ -69,7 +69,9 @@ func (e *Edge) Resources() []fhirr4.Resource {
 }
 
 // Transaction serves POST [base] with a transaction Bundle.
-func (e *Edge) Transaction() (http.Handler, string) { return http.HandlerFunc(e.transaction), writeScope }
+func (e *Edge) Transaction() (http.Handler, string) {
+	return http.HandlerFunc(e.transaction), writeScope
+}
 
 func (e *Edge) actor(r *http.Request) (domain.Actor, error) {
 	a, _, err := access.Caller(r.Context(), e.pseudonyms)
