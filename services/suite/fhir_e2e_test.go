@@ -160,6 +160,10 @@ func TestConditionalCreateReturnsTheSameResourceAndAppendsNothing(t *testing.T) 
 	if first.status != http.StatusCreated {
 		t.Fatalf("first create: %d %s", first.status, first.body)
 	}
+	// What the create answered is what a read of the ServiceRequest shows.
+	if read := api.do(http.MethodGet, "/ServiceRequest/"+first.json["id"].(string), spec(assessor(dpsOrg)), nil); string(read.body) != string(first.body) {
+		t.Fatalf("read back:\n%s\ncreated:\n%s", read.body, first.body)
+	}
 	seq := env.LastSeq(t.Context())
 	again := api.do(http.MethodPost, "/ServiceRequest", engine, body, "If-None-Exist", cond)
 	if again.status != http.StatusOK || string(again.body) != string(first.body) || again.header.Get("Location") != first.header.Get("Location") {

@@ -80,15 +80,35 @@ func (t *Tasks) caughtUp(ctx context.Context, referralID string, seq uint64) (fh
 }
 
 // Receive is conditional create: ReceiveReferralOnce, answered with the
-// referral's Task state. The sender gets back what it sent without an
-// access check, as over gRPC.
+// referral as received. The sender gets back what it sent without an
+// access check, as over gRPC, and without waiting for the task view: a
+// receipt's facts are all in the referral.
 func (t *Tasks) Receive(ctx context.Context, in ReceiveReferral) (s fhirr4.TaskState, created bool, err error) {
 	r, created, err := t.app.ReceiveReferralOnce(ctx, in)
 	if err != nil {
 		return fhirr4.TaskState{}, false, err
 	}
-	s, err = t.caughtUp(ctx, r.ID, t.app.image.Get(r.ID).Seq)
-	return s, created, err
+	return receipt(r), created, nil
+}
+
+// receipt is the Task state of a referral as it was received, which is all
+// its ServiceRequest shows.
+func receipt(r domain.Referral) fhirr4.TaskState {
+	return fhirr4.TaskState{TaskFacts: fhirr4.TaskFacts{
+		ReferralID:        r.ID,
+		PatientID:         r.PatientID,
+		PatientNationalID: r.PatientNationalID,
+		Sender:            r.SenderOrgNumber,
+		Identifier:        fhirr4.SenderIdentifierOf(r.ExternalID),
+		ReferrerHPR:       r.ReferrerHPR,
+		ReferrerOrgNumber: r.ReferrerOrgNumber,
+		RequestedUnit:     r.AddressedUnit(),
+		Owner:             r.Unit,
+		Urgency:           r.Urgency,
+		Internal:          r.Internal,
+		Reason:            r.Reason,
+		ReceivedAt:        r.ReceivedAt,
+	}}
 }
 
 // SenderIdentifierMatches lists the sender's referrals whose identifier has
