@@ -62,6 +62,6 @@ replace github.com/stafett/stafett/proto => ../proto
 // github.com/google/fhir/go's module graph reaches the genproto monolith of
 // 2020, which still holds googleapis/rpc and so collides with the split-out
 // module gRPC imports ("ambiguous import"). The monolith from after the split
-// holds none of those packages. go mod tidy drops this line because nothing
-// imports the module: keep it.
+// holds none of those packages. go mod tidy and go work sync drop this line
+// because nothing imports the module: keep it.
 require google.golang.org/genproto v0.0.0-20261026165753-2ffab32bce7e // indirect
