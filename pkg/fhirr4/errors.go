@@ -14,10 +14,11 @@ import (
 // (errs.FieldViolation.Field) to the FHIRPath of the element it was read
 // from; a field it does not know keeps no expression.
 //
-// Validation fails with 422 (the resource parsed but breaks a rule), a
-// resource the caller may not see or that does not exist with 404, a wrong
-// state or a lost race with 409, a dependency that cannot answer with 503.
-// Anything else is the server's fault: 500, with nothing of its text.
+// Validation fails with 422 (the resource parsed but breaks a rule; a
+// reused idempotency key is 422 duplicate), a resource the caller may not
+// see or that does not exist with 404, a wrong state or a lost race with
+// 409, a dependency that cannot answer with 503. Anything else is the
+// server's fault: 500, with nothing of its text.
 func FromError(err error, expression func(field string) string) *Error {
 	if err == nil {
 		return nil
@@ -33,6 +34,18 @@ func FromError(err error, expression func(field string) string) *Error {
 		return e
 	case errors.As(err, &ve):
 		out := &Error{Status: http.StatusUnprocessableEntity}
+		if field, original, ok := ve.Reused(); ok {
+			// A key (the sender's identifier, or the request id derived from
+			// it) that already made something else: stricter than R4, which
+			// would answer with that something, because an urgent request
+			// must never be lost silently.
+			expr := ""
+			if expression != nil {
+				expr = expression(field)
+			}
+			out.Add(IssueDuplicate, expr, "already used by this sender for a different request, which made "+original+"; nothing was recorded")
+			return out
+		}
 		for _, v := range ve.Violations {
 			expr := ""
 			if expression != nil {
