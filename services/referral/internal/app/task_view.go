@@ -81,17 +81,3 @@ func (v *TaskView) Get(referralID string) (fhirr4.TaskState, bool) {
 	defer v.mu.RUnlock()
 	return v.tasks.Get(referralID)
 }
-
-// Filter returns the Task states match accepts.
-func (v *TaskView) Filter(match func(fhirr4.TaskState) bool) []fhirr4.TaskState {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	var out []fhirr4.TaskState
-	v.tasks.Range(func(s fhirr4.TaskState) bool {
-		if match(s) {
-			out = append(out, s)
-		}
-		return true
-	})
-	return out
-}

@@ -17,11 +17,11 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/fhirr4"
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/services/referral/internal/app"
-	"github.com/stafett/stafett/services/referral/internal/domain"
 )
 
 // Scopes are the gRPC API's: creating a referral writes, reading one reads.
@@ -73,12 +73,8 @@ func (e *Edge) Transaction() (http.Handler, string) {
 	return http.HandlerFunc(e.transaction), writeScope
 }
 
-func (e *Edge) actor(r *http.Request) (domain.Actor, error) {
-	a, _, err := access.Caller(r.Context(), e.pseudonyms)
-	if err != nil {
-		return domain.Actor{}, err
-	}
-	return app.ActorFrom(a), nil
+func (e *Edge) actor(r *http.Request) (access.Actor, error) {
+	return authn.Caller(r.Context(), e.pseudonyms)
 }
 
 func (e *Edge) fail(w http.ResponseWriter, err error) {
@@ -104,7 +100,7 @@ func (e *Edge) read(w http.ResponseWriter, r *http.Request, resourceType string,
 	case errors.As(err, &nf):
 		e.notFound(w, resourceType, id)
 	case err != nil:
-		e.fail(w, err)
+		e.codec.WriteError(w, badRequest(fhirr4.FromError(err, nil)))
 	default:
 		e.codec.WriteResource(w, http.StatusOK, render(s))
 	}
@@ -172,38 +168,43 @@ func (e *Edge) createServiceRequest(w http.ResponseWriter, r *http.Request) {
 
 // receive is conditional create of the ServiceRequest at path; every
 // answer it refuses with is an *fhirr4.Error.
-func (e *Edge) receive(r *http.Request, sr *srpb.ServiceRequest, at string, resolve resolver, ifNoneExist string, actor domain.Actor) (fhirr4.TaskState, bool, error) {
+//
+// A different referral under an identifier the sender already used is the
+// pipeline's REQUEST_ID_REUSED (the identifier is the external id, and the
+// request id is derived from it), which fhirr4.FromError answers as 422
+// duplicate on the identifier.
+func (e *Edge) receive(r *http.Request, sr *srpb.ServiceRequest, at string, resolve resolver, ifNoneExist string, actor access.Actor) (fhirr4.TaskState, bool, error) {
 	in, ferr := readServiceRequest(sr, at, resolve, ifNoneExist, actor)
 	if ferr != nil {
 		return fhirr4.TaskState{}, false, ferr
 	}
 	if in.anySystem {
-		matches := e.tasks.SenderIdentifierMatches(actor.OrgNumber, in.identifier.Value)
+		// identifier=<value> names no system: FHIR's criteria match the
+		// sender's referrals with that value under any system.
+		matches := e.tasks.SenderIdentifiers(actor, in.identifier.Value)
 		switch {
 		case len(matches) > 1:
 			return fhirr4.TaskState{}, false, fhirr4.NewError(http.StatusPreconditionFailed, fhirr4.IssueMultipleMatches, at+".identifier",
 				"If-None-Exist matches more than one referral of this sender; name the identifier's system")
-		case len(matches) == 1 && matches[0].Identifier != in.identifier:
-			return fhirr4.TaskState{}, false, duplicate(at)
+		case len(matches) == 1 && matches[0] != in.identifier:
+			return fhirr4.TaskState{}, false, fhirr4.NewError(http.StatusUnprocessableEntity, fhirr4.IssueDuplicate, at+".identifier",
+				"If-None-Exist matches a referral of this sender under another identifier system")
 		}
 	}
-	s, created, err := e.tasks.Receive(r.Context(), in.cmd)
-	var reused *app.ReusedIdentifierError
-	if errors.As(err, &reused) {
-		return fhirr4.TaskState{}, false, duplicate(at)
-	}
+	s, created, err := e.tasks.Receive(r.Context(), actor, in.cmd)
 	if err != nil {
 		return fhirr4.TaskState{}, false, fhirr4.FromError(err, in.expression)
 	}
 	return s, created, nil
 }
 
-// duplicate refuses a different referral under an identifier the sender
-// already used. R4 would return the existing one; an urgent referral must
-// not be lost that silently.
-func duplicate(at string) *fhirr4.Error {
-	return fhirr4.NewError(http.StatusUnprocessableEntity, fhirr4.IssueDuplicate, at+".identifier",
-		"this identifier already names another referral of this sender, with different content")
+// badRequest is a refused read or search: a bad request (400), not a
+// resource that breaks a rule (422).
+func badRequest(fe *fhirr4.Error) *fhirr4.Error {
+	if fe.Status == http.StatusUnprocessableEntity {
+		fe.Status = http.StatusBadRequest
+	}
+	return fe
 }
 
 func (e *Edge) location(r *http.Request, s fhirr4.TaskState) string {

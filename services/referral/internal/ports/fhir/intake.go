@@ -18,6 +18,7 @@ import (
 	srpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/service_request_go_proto"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/fhirr4"
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/services/referral/internal/app"
@@ -117,7 +118,7 @@ func referenceString(ref *dpb.Reference) string {
 // is to be performed is a referral; anything else is refused naming the
 // element before the rest is looked at. ifNoneExist is the conditional
 // create's criteria, "" when there is none.
-func readServiceRequest(sr *srpb.ServiceRequest, path string, res resolver, ifNoneExist string, actor domain.Actor) (*intake, *fhirr4.Error) {
+func readServiceRequest(sr *srpb.ServiceRequest, path string, res resolver, ifNoneExist string, actor access.Actor) (*intake, *fhirr4.Error) {
 	refusal := &fhirr4.Error{Status: http.StatusUnprocessableEntity}
 	if sr.GetStatus().GetValue() != cpb.RequestStatusCode_ACTIVE {
 		refusal.Add(fhirr4.IssueBusinessRule, path+".status", "only an active ServiceRequest is a referral")
@@ -163,8 +164,6 @@ func readServiceRequest(sr *srpb.ServiceRequest, path string, res resolver, ifNo
 	}
 
 	in.cmd = app.ReceiveReferral{
-		Actor:             actor,
-		RequestID:         app.IdentifierRequestID(identifier.ExternalID()),
 		ExternalID:        identifier.ExternalID(),
 		PatientNationalID: nid,
 		ReferrerHPR:       hpr,

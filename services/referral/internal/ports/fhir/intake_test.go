@@ -8,8 +8,10 @@ import (
 
 	srpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/service_request_go_proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/fhirr4"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
+	"github.com/stafett/stafett/services/referral/internal/app"
 	"github.com/stafett/stafett/services/referral/internal/domain"
 )
 
@@ -19,7 +21,7 @@ const (
 	unitOrg   = "983974724"
 )
 
-var caller = domain.Actor{OrgNumber: senderOrg, Role: "integration"}
+var caller = access.Actor{OrgNumber: senderOrg, Role: access.RoleIntegration}
 
 func parse(t *testing.T, v map[string]any) *srpb.ServiceRequest {
 	t.Helper()
@@ -98,8 +100,9 @@ func TestAServiceRequestReadsAsTheReferralItDescribes(t *testing.T) {
 			}
 		}},
 		{"the identifier is the idempotency key", func(map[string]any) {}, func(t *testing.T, in *intake) {
-			if in.cmd.ExternalID != "http://gp.example.no/h|h-1" || in.cmd.RequestID == "" || in.cmd.RequestID == in.cmd.ExternalID {
-				t.Fatalf("external id %q, request id %q", in.cmd.ExternalID, in.cmd.RequestID)
+			requestID := app.IdentifierRequestID(in.cmd.ExternalID)
+			if in.cmd.ExternalID != "http://gp.example.no/h|h-1" || requestID == "" || requestID == in.cmd.ExternalID || len(requestID) > 128 {
+				t.Fatalf("external id %q, request id %q", in.cmd.ExternalID, requestID)
 			}
 		}},
 		{"without a reason the requested service is the reason", func(sr map[string]any) {

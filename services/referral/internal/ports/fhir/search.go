@@ -42,15 +42,9 @@ func (e *Edge) searchTasks(w http.ResponseWriter, r *http.Request) {
 		e.codec.WriteError(w, ferr)
 		return
 	}
-	q.Actor = actor
-	page, err := e.tasks.SearchTasks(r.Context(), q)
+	page, err := e.tasks.SearchTasks(r.Context(), actor, q)
 	if err != nil {
-		fe := fhirr4.FromError(err, func(f string) string { return searchExpressions[f] })
-		if fe.Status == http.StatusUnprocessableEntity {
-			// A bad search is a bad request, not a resource breaking a rule.
-			fe.Status = http.StatusBadRequest
-		}
-		e.codec.WriteError(w, fe)
+		e.codec.WriteError(w, badRequest(fhirr4.FromError(err, func(f string) string { return searchExpressions[f] })))
 		return
 	}
 	resources := make([]proto.Message, len(page.Tasks))
