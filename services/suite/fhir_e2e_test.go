@@ -528,9 +528,12 @@ func TestAStrangerGetsExactlyTheNotFoundOfAMissingTask(t *testing.T) {
 	created := api.do(http.MethodPost, "/ServiceRequest", spec(integration(senderOrg)), mustJSON(t, norwegianServiceRequest("s-1", patientNID, "")))
 	id := created.json["id"].(string)
 	const missing = "01JNOSUCHREFERRALNOSUCHREF"
+	// The sending organisation holds the record it wrote, whoever there asks
+	// (TestTheSenderReadsAndSearchesItsOwnReferralsTasksAndNoOthers): the
+	// strangers are of organisations that never held it.
 	strangers := []authn.TokenSpec{
 		clinician("4242", otherOrg, "referral:read"),
-		clinician("4243", senderOrg, "referral:read"),
+		integration(otherOrg),
 		{Subject: "nav", ChildOrgNumber: otherOrg, Role: authn.RoleCoordinator, Scopes: []string{"referral:read"}},
 		{Subject: "ops", ChildOrgNumber: dpsOrg, Role: authn.RoleOps, Scopes: []string{"referral:read"}},
 	}
@@ -666,6 +669,93 @@ func TestTaskSearchPagesThroughNextLinksOldestUpdateFirst(t *testing.T) {
 	for _, bad := range []string{"/Task?status=done", "/Task?owner=Organization/1", "/Task", "/Task?_lastUpdated=2026-03-01", "/Task?owner=" + fhirr4.SystemHERID + "|1&_cursor=nonsense", "/Task?subject=x"} {
 		if res := api.do(http.MethodGet, bad, reader, nil); res.status != http.StatusBadRequest || res.json["resourceType"] != "OperationOutcome" {
 			t.Errorf("GET %s: %d %s", bad, res.status, res.body)
+		}
+	}
+}
+
+// TestTheSenderReadsAndSearchesItsOwnReferralsTasksAndNoOthers: the
+// organisation that sent a referral holds the record it wrote
+// (BASIS_RECORD_HOLDER), so its integration engine follows the status of
+// what it sent with Task?requester=, each read logged. Holding its own
+// referral of a patient opens that referral only: another sender's referral
+// of the same patient stays the 404 of a missing one, and never shows in a
+// search.
+func TestTheSenderReadsAndSearchesItsOwnReferralsTasksAndNoOthers(t *testing.T) {
+	env, api := startFHIR(t)
+	engine := spec(integration(senderOrg))
+	var own []string
+	for i := range 3 {
+		r := api.do(http.MethodPost, "/ServiceRequest", engine, mustJSON(t, norwegianServiceRequest(fmt.Sprint("mine-", i), patientNID, "")))
+		if r.status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		own = append(own, r.json["id"].(string))
+		env.Clock.Advance(time.Minute)
+	}
+	theirs := api.do(http.MethodPost, "/ServiceRequest", spec(integration(otherOrg)), mustJSON(t, norwegianServiceRequest("theirs", patientNID, "")))
+	if theirs.status != http.StatusCreated {
+		t.Fatalf("the other sender's create: %d %s", theirs.status, theirs.body)
+	}
+	theirID := theirs.json["id"].(string)
+	// The unit's assessment reaches the sender's Task.
+	_, err := client(env).AssessReferral(env.As(t.Context(), assessor(dpsOrg)), &referralv1.AssessReferralRequest{
+		RequestId: "grant", ReferralId: own[0],
+		Outcome: &referralv1.AssessReferralRequest_RightGranted{RightGranted: &referralv1.RightGranted{CareStartDeadline: "2026-05-29", PathwayType: eventsv1.PathwayType_PATHWAY_TYPE_D11}},
+	})
+	must(t, err)
+	must(t, env.Suite.Referral.WaitTaskView(t.Context(), env.LastSeq(t.Context())))
+
+	// Oldest update first: the accepted one was updated last. The other
+	// sender's referral is in none of them, whatever the search names.
+	for path, want := range map[string][]string{
+		"/Task?requester:identifier=" + fhirr4.SystemOrgNumber + "|" + senderOrg: {own[1], own[2], own[0]},
+		"/Task?owner=" + fhirr4.SystemHERID + "|" + dps.GetHerId():               {own[1], own[2], own[0]},
+		"/Task?requester=" + fhirr4.SystemOrgNumber + "|" + otherOrg:             nil,
+	} {
+		res := api.do(http.MethodGet, path, engine, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("the sender's search %s: %d %s", path, res.status, res.body)
+		}
+		var found []string
+		entries, _ := res.json["entry"].([]any)
+		for _, e := range entries {
+			found = append(found, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+		}
+		if !slices.Equal(found, want) {
+			t.Fatalf("the sender's search %s found %v, want %v", path, found, want)
+		}
+	}
+	task := api.do(http.MethodGet, "/Task/"+own[0], engine, nil)
+	if task.status != http.StatusOK || task.json["status"] != string(fhirr4.TaskAccepted) {
+		t.Fatalf("the sender's Task: %d %s", task.status, task.body)
+	}
+	if sr := api.do(http.MethodGet, "/ServiceRequest/"+own[1], engine, nil); sr.status != http.StatusOK {
+		t.Fatalf("the sender's ServiceRequest: %d %s", sr.status, sr.body)
+	}
+
+	// The other sender's referral of the same patient: exactly a missing one.
+	const missing = "01JNOSUCHREFERRALNOSUCHREF"
+	for _, kind := range []string{"Task", "ServiceRequest"} {
+		absent := api.do(http.MethodGet, "/"+kind+"/"+missing, engine, nil)
+		got := api.do(http.MethodGet, "/"+kind+"/"+theirID, engine, nil)
+		if got.status != http.StatusNotFound || strings.ReplaceAll(string(got.body), theirID, missing) != string(absent.body) {
+			t.Fatalf("another sender's %s: %d %s", kind, got.status, got.body)
+		}
+	}
+	// Every read the engine made is in the patient's access log, under the
+	// engine's organisation; none of the other sender's referral.
+	logged := map[string]int{}
+	for _, e := range accessLog(t, env, env.PatientID(patientNID)) {
+		if e.GetActorOrgNumber() == senderOrg && strings.HasPrefix(e.GetOperation(), "fhir/") {
+			logged[e.GetResource()]++
+			if e.GetResource() == "referrals/"+theirID {
+				t.Fatalf("a refused read is in the access log: %v", e)
+			}
+		}
+	}
+	for _, id := range own {
+		if logged["referrals/"+id] == 0 {
+			t.Fatalf("the sender's reads of %s are not in the access log: %v", id, logged)
 		}
 	}
 }
