@@ -1,6 +1,7 @@
 package fhirr4_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -166,5 +167,37 @@ func TestRouterDispatchesInjectedHandlersWithTheCallerAndID(t *testing.T) {
 	want := []string{"read t1 974760673", "search  974760673", "create  974760673", "$status s1 974760673"}
 	if strings.Join(env.calls, "|") != strings.Join(want, "|") {
 		t.Fatalf("calls %q, want %q", env.calls, want)
+	}
+}
+
+// vouching is a Verifier from outside pkg/authn that vouches for whatever
+// principal it holds.
+type vouching authn.Principal
+
+func (v vouching) Verify(context.Context, string) (authn.Principal, error) {
+	return authn.Principal(v), nil
+}
+
+// TestAVerifierFromElsewhereCannotVouchForAServiceOverFHIR: the router
+// authenticates by pkg/authn's one rule, as the gRPC gate does, so a service
+// role only the suite's own key may grant is a 401 here too, and no handler
+// runs.
+func TestAVerifierFromElsewhereCannotVouchForAServiceOverFHIR(t *testing.T) {
+	ran := false
+	router, err := fhirr4.NewRouter(fhirr4.Config{
+		Base: "/fhir/R4", Codec: newCodec(t), Software: "stafett", Version: "test",
+		Verifier: vouching{Subject: "pathway", Role: authn.RoleService, Service: "pathway", Scopes: []string{"referral:read"}},
+		Resources: []fhirr4.Resource{{Type: "Task", ReadScope: "referral:read", WriteScope: "referral:write",
+			Read: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { ran = true })}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/fhir/R4/Task/t1", nil)
+	req.Header.Set("Authorization", "Bearer anything")
+	rec := httptest.NewRecorder()
+	router.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized || ran {
+		t.Fatalf("%d (handler ran: %v), want 401 and no handler", rec.Code, ran)
 	}
 }
