@@ -16,8 +16,9 @@ import (
 // BenchmarkFHIRCreateAgainstGRPCReceive measures, in the same run on the
 // same suite, a referral received as a FHIR conditional create of a
 // ServiceRequest (HTTP/1.1 keep-alive, JSON parsed and validated by the
-// FHIR library, mapped, answered with the rendered ServiceRequest once the
-// task view holds it) against ReceiveReferral over gRPC. Both sides run
+// FHIR library, mapped, received by the same ReceiveReferral command and
+// answered with the rendered ServiceRequest) against ReceiveReferral over
+// gRPC. Both sides run
 // with the same concurrency, each call a different patient and identifier.
 // The ratio is what counts; absolute numbers depend on the machine.
 func BenchmarkFHIRCreateAgainstGRPCReceive(b *testing.B) {
