@@ -184,3 +184,14 @@ func (e *Env) LastSeq(ctx context.Context) uint64 {
 	}
 	return seq
 }
+
+// FHIRBase is the FHIR API's base URL, for a suite started with an HTTP
+// address (suite.Options.HTTPAddr).
+func (e *Env) FHIRBase() string {
+	e.T.Helper()
+	addr := e.Suite.HTTPAddr()
+	if addr == "" {
+		e.T.Fatal("the suite was started without an HTTP address")
+	}
+	return "http://" + addr + suite.FHIRBase
+}
