@@ -3,7 +3,6 @@ package authn
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"maps"
 	"strings"
@@ -120,15 +119,8 @@ func newGate(v Verifier, p Policy, logger *slog.Logger) gate {
 // authorize authenticates before looking at the policy, so an unauthenticated
 // caller learns nothing about which methods exist or what they require.
 func (g gate) authorize(ctx context.Context, method string) (Principal, error) {
-	raw, err := bearerToken(ctx)
-	if err != nil {
-		return Principal{}, g.refuse(ctx, method, err)
-	}
-	principal, err := g.verifier.Verify(ctx, raw)
-	if err == nil && principal.Role == RoleService && !principal.IsService() {
-		// A Verifier from outside this package vouched for a service.
-		err = ErrUntrustedServiceRole
-	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	principal, err := Authenticate(ctx, g.verifier, md.Get("authorization"))
 	if err != nil {
 		return Principal{}, g.refuse(ctx, method, err)
 	}
@@ -186,26 +178,4 @@ func (g gate) refuse(ctx context.Context, method string, err error) error {
 // client, whose remedy is always to get a new token.
 func unauthenticatedStatus() error {
 	return status.Error(codes.Unauthenticated, "missing or invalid bearer token")
-}
-
-// bearerToken reads the single authorization header. More than one is
-// refused: which one a proxy or a service honours would be a guess.
-func bearerToken(ctx context.Context) (string, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	vals := md.Get("authorization")
-	switch {
-	case len(vals) == 0:
-		return "", ErrMissingToken
-	case len(vals) > 1:
-		return "", fmt.Errorf("%w: more than one authorization header", ErrMalformedToken)
-	}
-	scheme, token, ok := strings.Cut(vals[0], " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") {
-		return "", fmt.Errorf("%w: authorization is not a bearer token", ErrMalformedToken)
-	}
-	token = strings.TrimSpace(token)
-	if token == "" {
-		return "", ErrMissingToken
-	}
-	return token, nil
 }

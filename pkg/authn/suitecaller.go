@@ -2,7 +2,10 @@ package authn
 
 import (
 	"context"
+	"net/http"
 	"time"
+
+	"google.golang.org/grpc/metadata"
 )
 
 // SuiteCaller returns a check of whether an incoming gRPC call carries the
@@ -12,9 +15,25 @@ import (
 // trace while every other call starts its own (see telemetry.TrustInternalCalls).
 // Successful checks are cached, so a service's reused token is verified once.
 func SuiteCaller(own Verifier) func(ctx context.Context) bool {
-	cached := NewCachingVerifier(own, time.Now, 0)
+	isSuite := suiteToken(own)
 	return func(ctx context.Context) bool {
-		raw, err := bearerToken(ctx)
+		md, _ := metadata.FromIncomingContext(ctx)
+		return isSuite(ctx, md.Get("authorization"))
+	}
+}
+
+// SuiteRequest is SuiteCaller for HTTP edges.
+func SuiteRequest(own Verifier) func(r *http.Request) bool {
+	isSuite := suiteToken(own)
+	return func(r *http.Request) bool {
+		return isSuite(r.Context(), r.Header.Values("Authorization"))
+	}
+}
+
+func suiteToken(own Verifier) func(ctx context.Context, header []string) bool {
+	cached := NewCachingVerifier(own, time.Now, 0)
+	return func(ctx context.Context, header []string) bool {
+		raw, err := BearerFromHeader(header)
 		if err != nil {
 			return false
 		}

@@ -93,6 +93,18 @@ func RequestIDReused(field, originalID string) error {
 	}
 }
 
+// Reused reports whether e refuses a reused idempotency key (RequestIDReused):
+// the field of the key and the id of what the key made first. Edges other
+// than gRPC, which has ErrorInfo for it, answer it in their own terms.
+func (e *ValidationError) Reused() (field, originalID string, ok bool) {
+	for _, c := range e.Conditions {
+		if c.Reason == ReasonRequestIDReused && len(e.Violations) == 1 {
+			return e.Violations[0].Field, c.Metadata["original_id"], true
+		}
+	}
+	return "", "", false
+}
+
 // NotFoundError means the thing does not exist or the caller may not know it
 // does: the two must be indistinguishable (Health Personnel Act §21).
 type NotFoundError struct {

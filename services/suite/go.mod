@@ -3,8 +3,12 @@ module github.com/stafett/stafett/services/suite
 go 1.26.0
 
 require (
+	connectrpc.com/cors v0.1.0
+	connectrpc.com/vanguard v0.4.0
 	github.com/gofrs/flock v0.13.0
 	github.com/nats-io/nats.go v1.55.0
+	github.com/rs/cors v1.11.1
+	github.com/soheilhy/cmux v0.1.5
 	github.com/stafett/stafett/pkg v0.0.0
 	github.com/stafett/stafett/proto v0.0.0
 	github.com/stafett/stafett/services/referral v0.0.0
@@ -14,9 +18,21 @@ require (
 )
 
 require (
+	connectrpc.com/connect v1.21.1
+	github.com/google/fhir/go v0.7.4
+	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0
+)
+
+require (
+	bitbucket.org/creachadair/stringset v0.0.9 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
+	github.com/golang/protobuf v1.5.4 // indirect
+	github.com/json-iterator/go v1.1.10 // indirect
+	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
+	github.com/modern-go/reflect2 v1.0.1 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
+	github.com/serenize/snaker v0.0.0-20201027110005-a7ad2135616e // indirect
 	go.opentelemetry.io/contrib/bridges/otelslog v0.21.0 // indirect
-	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0 // indirect
 	go.opentelemetry.io/contrib/instrumentation/runtime v0.72.0 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc v0.23.0 // indirect
 	go.opentelemetry.io/otel/sdk/log v1.47.0 // indirect
@@ -42,6 +58,7 @@ require (
 	github.com/oklog/ulid/v2 v2.1.2 // indirect
 	github.com/rickar/cal/v2 v2.1.13 // indirect
 	github.com/stafett/stafett/services/consent v0.0.0
+	github.com/stafett/stafett/services/console v0.0.0
 	github.com/stafett/stafett/services/continuity v0.0.0
 	github.com/stafett/stafett/services/handoffs v0.0.0
 	github.com/stafett/stafett/services/pathway v0.0.0
@@ -58,11 +75,11 @@ require (
 	go.opentelemetry.io/otel/trace v1.47.0
 	go.opentelemetry.io/proto/otlp v1.11.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/net v0.60.0
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
-	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20261019180522-ce908d29299b // indirect
 )
 
 replace (
@@ -78,3 +95,5 @@ replace github.com/stafett/stafett/services/pathway => ../pathway
 replace github.com/stafett/stafett/services/continuity => ../continuity
 
 replace github.com/stafett/stafett/services/handoffs => ../handoffs
+
+replace github.com/stafett/stafett/services/console => ../console

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"runtime"
 	"slices"
 	"sync"
@@ -21,12 +22,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/reflection"
 
 	"github.com/stafett/stafett/pkg/audit"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/fhirr4"
 	"github.com/stafett/stafett/pkg/grpcerr"
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
@@ -48,12 +49,30 @@ type Options struct {
 	NATS *nats.Conn
 	// Services to run; empty means all.
 	Services []string
-	// GRPCAddr to listen on; "127.0.0.1:0" picks a free port.
+	// GRPCAddr to listen on; "127.0.0.1:0" picks a free port. Native gRPC,
+	// gRPC-Web, Connect and REST all share it.
 	GRPCAddr string
 	// Listener, if set, is used instead of listening on GRPCAddr, so that a
 	// caller binds its port before it opens anything it could harm. The suite
 	// owns it from Start on.
 	Listener net.Listener
+	// HTTPAddr is the HTTP site's address (the console, the FHIR edge);
+	// empty means none.
+	HTTPAddr string
+	// HTTPListener, if set, is the site's listener, bound by the caller
+	// before it opened anything (as Listener is for gRPC).
+	HTTPListener net.Listener
+	// HTTPHandlers are mounted on the HTTP site's mux by pattern (e.g.
+	// "/console/"); Suite.HandleHTTP mounts more after the start.
+	HTTPHandlers map[string]http.Handler
+	// FHIRResources add resource types to the FHIR API at FHIRBase (a
+	// Subscription handler, say), each built with the API's codec.
+	FHIRResources []func(*fhirr4.Codec) []fhirr4.Resource
+	// CORSOrigins may call the gRPC address from a browser ("https://…").
+	CORSOrigins []string
+	// CORSAllowOwnOrigin also allows the HTTP site's own origin, as dev
+	// does for the console it serves there.
+	CORSAllowOwnOrigin bool
 	// Verifier checks callers' bearer tokens.
 	Verifier authn.Verifier
 	// Signer issues the suite's own service identity for calls between
@@ -105,6 +124,8 @@ type Suite struct {
 	server   *grpc.Server
 	health   *health.Server
 	listener net.Listener
+	port     *onePort
+	site     *httpSite
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	serveErr chan error
@@ -115,25 +136,35 @@ type Suite struct {
 // Start builds the chosen services, replays their write models and begins
 // serving. Stop it with Shutdown.
 func Start(ctx context.Context, opts Options) (*Suite, error) {
-	s := &Suite{serveErr: make(chan error, 1), listener: opts.Listener}
+	s := &Suite{serveErr: make(chan error, 2), listener: opts.Listener}
 	ok := false
 	defer func() {
-		if !ok && s.listener != nil {
+		if ok {
+			return
+		}
+		if s.listener != nil {
 			s.listener.Close()
+		}
+		if s.site != nil {
+			s.site.listener.Close()
 		}
 	}()
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	// Listen before opening the store, so that a port clash touches nothing;
-	// the services reach each other (and the consent service's access
-	// checks) over gRPC, so they need the address too.
+	// Both addresses are bound before anything opens, so a port in use
+	// touches nothing; the services also reach each other (and the consent
+	// service's access checks) over gRPC, so they need the address.
 	if s.listener == nil {
 		l, err := net.Listen("tcp", opts.GRPCAddr)
 		if err != nil {
 			return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
 		}
 		s.listener = l
+	}
+	var err error
+	if s.site, err = listenHTTP(opts.HTTPListener, opts.HTTPAddr); err != nil {
+		return nil, err
 	}
 	js, err := jetstream.New(opts.NATS)
 	if err != nil {
@@ -213,12 +244,29 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 			telemetry.TrustInternalCalls(authn.SuiteCaller(opts.Signer.Verifier(time.Now))))))
 	}
 	s.server = grpc.NewServer(serverOpts...)
+	registered := &serviceNames{ServiceRegistrar: s.server}
 	for _, svc := range services {
-		svc.Register(s.server)
+		svc.Register(registered)
 	}
-	s.health = health.NewServer()
+	s.health = newHealth(registered.names)
 	healthpb.RegisterHealthServer(s.server, s.health)
-	reflection.Register(s.server)
+	if err := registerReflection(s.server); err != nil {
+		s.peers.Close()
+		return nil, err
+	}
+	api, err := apiHandler(s.server, corsOrigins(opts, siteListener(s.site)))
+	if err != nil {
+		s.peers.Close()
+		return nil, err
+	}
+	s.port = newOnePort(s.listener, s.server, api)
+	if s.site != nil {
+		s.site.handle(opts.HTTPHandlers)
+		if err := s.mountFHIR(opts, services, verifier); err != nil {
+			s.peers.Close()
+			return nil, err
+		}
+	}
 
 	ok = true
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -230,31 +278,28 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 			}
 		})
 	}
-	go func() { s.serveErr <- s.server.Serve(s.listener) }()
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	go func() { s.serveErr <- s.port.serve() }()
+	if s.site != nil {
+		go func() { s.serveErr <- s.site.serve() }()
+	}
+	markServing(s.health, registered.names)
 	return s, nil
 }
 
 // Addr is where the gRPC server listens.
 func (s *Suite) Addr() string { return s.listener.Addr().String() }
 
-// Done yields the server's error if it stops serving on its own.
+// Done yields the servers' error if one stops serving on its own.
 func (s *Suite) Done() <-chan error { return s.serveErr }
 
 // Shutdown stops accepting calls, lets running ones finish until ctx ends,
 // then stops the services.
 func (s *Suite) Shutdown(ctx context.Context) {
 	s.health.Shutdown()
-	stopped := make(chan struct{})
-	go func() {
-		s.server.GracefulStop()
-		close(stopped)
-	}()
-	select {
-	case <-stopped:
-	case <-ctx.Done():
-		s.server.Stop()
+	if s.site != nil {
+		s.site.shutdown(ctx)
 	}
+	s.port.shutdown(ctx)
 	s.cancel()
 	s.wg.Wait()
 	if s.viewGauges != nil {

@@ -49,7 +49,7 @@ func startObserved(t *testing.T) *observed {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
-	o.env = suitetest.StartTraced(t, tel)
+	o.env = suitetest.StartConfigured(t, func(opts *suite.Options) { opts.Telemetry = tel })
 	return o
 }
 

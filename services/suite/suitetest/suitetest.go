@@ -19,7 +19,6 @@ import (
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/natsembed"
 	"github.com/stafett/stafett/pkg/natsembed/natstest"
-	"github.com/stafett/stafett/pkg/telemetry"
 	"github.com/stafett/stafett/services/suite"
 )
 
@@ -33,10 +32,9 @@ type Env struct {
 	Pseudonyms *ids.Pseudonymizer
 	Suite      *suite.Suite
 	Client     *grpc.ClientConn
-	// Telemetry, when set before Restart, is what the suite reports through.
-	Telemetry *telemetry.Process
 
-	services []string
+	services  []string
+	configure func(*suite.Options)
 }
 
 // Start runs the suite against a fresh embedded JetStream.
@@ -50,15 +48,15 @@ func Start(tb testing.TB) *Env {
 // named services (none named: all of them, as `stafett dev` runs).
 func StartWith(tb testing.TB, opts natsembed.Options, services ...string) *Env {
 	tb.Helper()
-	env := start(tb, opts, services)
+	srv, nc := natstest.ConnWith(tb, opts)
+	env := newEnv(tb, srv, nc)
+	env.services = services
 	env.Restart()
 	return env
 }
 
-// start prepares an Env whose suite is not running yet.
-func start(tb testing.TB, opts natsembed.Options, services []string) *Env {
+func newEnv(tb testing.TB, srv *natsembed.Server, nc *nats.Conn) *Env {
 	tb.Helper()
-	srv, nc := natstest.ConnWith(tb, opts)
 	signer, err := authn.LoadOrCreateSigner(tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)
@@ -68,17 +66,17 @@ func start(tb testing.TB, opts natsembed.Options, services []string) *Env {
 		tb.Fatal(err)
 	}
 	// Monday 2 March 2026, 09:00 in Oslo.
-	env := &Env{T: tb, NATS: srv, Conn: nc, Clock: clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)), Signer: signer, Pseudonyms: pseudonyms}
-	env.services = services
-	return env
+	return &Env{T: tb, NATS: srv, Conn: nc, Clock: clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)), Signer: signer, Pseudonyms: pseudonyms}
 }
 
-// StartTraced is Start with the suite reporting through tel: build it with
-// telemetry.Setup and a recording SpanProcessor or MetricReader.
-func StartTraced(tb testing.TB, tel *telemetry.Process, services ...string) *Env {
+// StartConfigured runs every service against a fresh embedded JetStream,
+// with configure changing the suite's options (an HTTP address, CORS
+// origins, telemetry) on every start.
+func StartConfigured(tb testing.TB, configure func(*suite.Options)) *Env {
 	tb.Helper()
-	env := start(tb, natsembed.Options{}, services)
-	env.Telemetry = tel
+	srv, nc := natstest.ConnWith(tb, natsembed.Options{})
+	env := newEnv(tb, srv, nc)
+	env.configure = configure
 	env.Restart()
 	return env
 }
@@ -91,15 +89,18 @@ func (e *Env) Restart() {
 		e.Suite.Shutdown(context.Background())
 		e.Client.Close()
 	}
-	s, err := suite.Start(context.Background(), suite.Options{
+	opts := suite.Options{
 		NATS: e.Conn, Services: e.services, Verifier: e.Signer.Verifier(time.Now), Signer: e.Signer, Pseudonyms: e.Pseudonyms, Clock: e.Clock,
 		// The watcher is driven by the tests through CheckDeadlines.
 		DeadlineInterval: time.Hour,
 		// Watches notice access that ends without an event (the fake clock
 		// moving past an emergency access) within a test's patience.
 		WatchRecheck: 20 * time.Millisecond,
-		Telemetry:    e.Telemetry,
-	})
+	}
+	if e.configure != nil {
+		e.configure(&opts)
+	}
+	s, err := suite.Start(context.Background(), opts)
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -182,4 +183,15 @@ func (e *Env) LastSeq(ctx context.Context) uint64 {
 		e.T.Fatal(err)
 	}
 	return seq
+}
+
+// FHIRBase is the FHIR API's base URL, for a suite started with an HTTP
+// address (suite.Options.HTTPAddr).
+func (e *Env) FHIRBase() string {
+	e.T.Helper()
+	addr := e.Suite.HTTPAddr()
+	if addr == "" {
+		e.T.Fatal("the suite was started without an HTTP address")
+	}
+	return "http://" + addr + suite.FHIRBase
 }

@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventstore"
@@ -18,8 +19,8 @@ import (
 )
 
 // processManagerActor is who starts pathways: the service itself.
-func processManagerActor() domain.Actor {
-	return domain.Actor{Service: "pathway-process-manager", Role: "service"}
+func processManagerActor() access.Actor {
+	return access.Actor{Service: "pathway-process-manager", Role: access.RoleService}
 }
 
 // RunProcessManager follows the referral context from the start of the

@@ -76,13 +76,19 @@ func Model() decider.Model[domain.Referral] {
 // Commands names every command declared on the pipeline.
 func (a *App) Commands() []string { return a.referrals.Commands() }
 
-// read is a referral as a read of the patient's referral data, for the
-// access check and the access log.
+// read is a referral as a read of the patient's referral data by the gRPC
+// method operation, for the access check and the access log.
 func read(operation string) func(domain.Referral) access.Read {
+	return readAs("stafett.referral.v1.ReferralService/" + operation)
+}
+
+// readAs is a referral as a read by the operation the access log names
+// (a gRPC method, a FHIR interaction).
+func readAs(operation string) func(domain.Referral) access.Read {
 	return func(r domain.Referral) access.Read {
 		return access.Read{
 			PatientID: r.PatientID, Category: consentv1.Category_CATEGORY_REFERRAL, Service: "referral",
-			Operation: "stafett.referral.v1.ReferralService/" + operation, Resource: "referrals/" + r.ID,
+			Operation: operation, Resource: "referrals/" + r.ID,
 		}
 	}
 }

@@ -15,7 +15,9 @@
 //   - Idempotency keys (request_id, external_id) are the caller's —
 //     pkg/command (claimed per sender in the store);
 //     app.TestARequestIDReusedForADifferentRequestIsRefused,
-//     app.TestConcurrentDuplicatesMakeExactlyOneReferral.
+//     app.TestConcurrentDuplicatesMakeExactlyOneReferral; a FHIR
+//     conditional create is the same command under the sender's identifier —
+//     app.TestAConditionalCreateIsReceiveReferralUnderTheSendersIdentifier.
 //   - Only health personnel of the receiving unit assess, forward, schedule or
 //     ask for information — authorize.go AuthorizeUnitWork;
 //     TestOnlyHealthPersonnelOfTheReceivingUnitMayRequestInformationAssessForwardOrSchedule.
@@ -47,5 +49,7 @@
 //     wrote — referral.go HeldBy (and the consent service's record-holder
 //     basis); TestTheForwardingOrganisationKeepsItsRecordButOnlyTheNewUnitMayAct.
 //   - Denied is absent, in content and in work — pkg/command;
-//     app.TestDeniedCostsWhatAbsentCosts, app.TestListsRevealNothingTheyHide.
+//     app.TestDeniedCostsWhatAbsentCosts, app.TestListsRevealNothingTheyHide;
+//     over FHIR too — app.TestAFHIRReadOfAMissingReferralCostsWhatADeniedOneCosts,
+//     app.TestATaskSearchPageIsCutFromTheCallersCandidatesAndCheckedOnce.
 package domain

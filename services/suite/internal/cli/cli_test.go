@@ -36,7 +36,7 @@ func startDev(t *testing.T, dataDir string, args ...string) devRun {
 	out, w := io.Pipe()
 	done := make(chan int, 1)
 	run := devRun{stderr: &syncBuffer{}}
-	args = append([]string{"dev", "--data-dir", dataDir, "--grpc-addr", "127.0.0.1:0", "--log-level", "error"}, args...)
+	args = append([]string{"dev", "--data-dir", dataDir, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--log-level", "error"}, args...)
 	go func() {
 		done <- Main(ctx, args, w, run.stderr)
 		w.Close()

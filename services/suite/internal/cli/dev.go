@@ -13,6 +13,7 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/natsembed"
 	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/services/console"
 	"github.com/stafett/stafett/services/suite"
 	"github.com/stafett/stafett/services/suite/internal/demo"
 )
@@ -23,13 +24,16 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "where JetStream, the pseudonym key and the token signing key live")
-	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", "127.0.0.1:7000"), "gRPC listen address for every service")
+	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", "127.0.0.1:7000"), "listen address of every service: gRPC, gRPC-Web, Connect and REST")
+	httpAddr := fs.String("http-addr", envDefault("http-addr", "127.0.0.1:7080"), "HTTP listen address of the console and the FHIR edge")
+	corsOrigins := originsFlag(fs)
 	natsAddr := fs.String("nats-addr", envDefault("nats-addr", ""), "embedded NATS listen address (default: a random loopback port)")
 	syncAlways := fs.Bool("sync-always", false, "fsync every JetStream write before acknowledging it")
 	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	appendTimeoutFlag := fs.String("append-timeout", envDefault("append-timeout", defaultAppendTimeout), "how long a command waits for the stream to acknowledge its append before answering UNAVAILABLE")
 	loadDemo := fs.Bool("demo", false, "load the demo scenario through the API (idempotent: a second start adds nothing)")
+	registerFile := unitRegisterFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,12 +50,27 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	// The port first: a clash must fail before the data dir is touched.
+	allowedOrigins, err := corsOrigins.origins()
+	if err != nil {
+		return err
+	}
+	units, err := unitRegister(*registerFile, *loadDemo)
+	if err != nil {
+		return err
+	}
+	// The ports first: a clash must fail before the data dir is touched.
 	listener, err := listenGRPC(*grpcAddr)
 	if err != nil {
 		return err
 	}
 	defer listener.Close()
+	siteListener, err := listenSite(*httpAddr)
+	if err != nil {
+		return err
+	}
+	if siteListener != nil {
+		defer siteListener.Close()
+	}
 	// Then the data dir's lock: a second process on the same JetStream files
 	// would overwrite the first one's commits.
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
@@ -95,14 +114,22 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer shutdownTelemetry(tel, logger)
 
 	s, err := suite.Start(ctx, suite.Options{
-		NATS: nc, Listener: listener, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
+		NATS: nc, Listener: listener, HTTPListener: siteListener, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
 		Replicas: 1, AppendTimeout: appendTimeout, Logger: logger, Telemetry: tel, PathwayTargets: targets,
+		CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: true,
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "stafett dev\n  NATS:     %s\n  gRPC:     %s\n  data dir: %s\n  tokens:   stafett token --data-dir %s --hpr N --org N --scope referral:read\n",
-		ns.CredentialedURL(), s.Addr(), *dataDir, *dataDir)
+	fmt.Fprintf(stdout, "stafett dev\n  NATS:     %s\n  gRPC:     %s\n", ns.CredentialedURL(), s.Addr())
+	if a := s.HTTPAddr(); a != "" {
+		if err := mountConsole(s, console.Options{Mode: console.Dev, Units: units, SignIn: devSignIn(signer, pseudonyms)}); err != nil {
+			s.Shutdown(ctx)
+			return err
+		}
+		fmt.Fprintf(stdout, "  HTTP:     http://%s\n  console:  http://%s/console/\n", a, a)
+	}
+	fmt.Fprintf(stdout, "  data dir: %s\n  tokens:   stafett token --data-dir %s --hpr N --org N --scope referral:read\n", *dataDir, *dataDir)
 	if *loadDemo {
 		res, err := demo.Load(ctx, s.Addr(), signer, time.Now(), stdout)
 		if err != nil {

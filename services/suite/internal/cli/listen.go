@@ -14,3 +14,16 @@ func listenGRPC(addr string) (net.Listener, error) {
 	}
 	return l, nil
 }
+
+// listenSite binds the HTTP site's address (the console, the FHIR edge) for
+// the same reason; empty means no site.
+func listenSite(addr string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w; choose another address with --http-addr (or STAFETT_HTTP_ADDR)", err)
+	}
+	return l, nil
+}

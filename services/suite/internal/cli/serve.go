@@ -16,6 +16,7 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/services/console"
 	"github.com/stafett/stafett/services/suite"
 )
 
@@ -24,7 +25,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	services := fs.String("services", envDefault("services", strings.Join(suite.AllServices, ",")), "comma-separated services to run")
 	natsURL := fs.String("nats", envDefault("nats-url", nats.DefaultURL), "NATS server URL(s), comma separated")
-	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", ":7000"), "gRPC listen address")
+	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", ":7000"), "listen address of every service: gRPC, gRPC-Web, Connect and REST")
+	httpAddr := fs.String("http-addr", envDefault("http-addr", ""), "HTTP listen address of the console and the FHIR edge (default: none)")
+	corsOrigins := originsFlag(fs)
 	jwksURL := fs.String("jwks-url", envDefault("jwks-url", ""), "JWKS URL of the token issuer (HelseID)")
 	issuer := fs.String("issuer", envDefault("issuer", ""), "expected token issuer for JWKS-verified tokens")
 	audience := fs.String("audience", envDefault("audience", authn.Audience), "expected token audience")
@@ -35,6 +38,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	appendTimeoutFlag := fs.String("append-timeout", envDefault("append-timeout", defaultAppendTimeout), "how long a command waits for the stream to acknowledge its append before answering UNAVAILABLE")
+	withConsole := fs.Bool("console", envDefault("console", "") == "true", "serve the console at /console/ on --http-addr (sign-in with the identity provider's bearer tokens)")
+	registerFile := unitRegisterFlag(fs)
+	consoleAPI := fs.String("console-api-url", envDefault("console-api-url", ""), "where browsers reach --grpc-addr, e.g. https://api.example.no (default: the console page's host on the gRPC port)")
+	consoleSignIn := fs.String("console-sign-in-url", envDefault("console-sign-in-url", ""), "OpenID Connect login (HelseID) that returns to the console with #access_token=… (default: a page to paste a token)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +53,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	targets, err := loadPathwayTargets(*targetsFile)
 	if err != nil {
 		return err
+	}
+	allowedOrigins, err := corsOrigins.origins()
+	if err != nil {
+		return err
+	}
+	units, err := unitRegister(*registerFile, false)
+	if err != nil {
+		return err
+	}
+	if *withConsole && *httpAddr == "" {
+		return errors.New("--console needs --http-addr")
 	}
 	replicas, err := strconv.Atoi(*replicasFlag)
 	if err != nil || replicas < 1 {
@@ -100,10 +118,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		NATS: nc, Services: strings.Split(*services, ","), Listener: listener, ConsentAddr: *consentAddr,
 		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas, AppendTimeout: appendTimeout,
 		Logger: logger, Telemetry: tel, PathwayTargets: targets,
+		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: *withConsole,
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "stafett serve: %s on %s\n", *services, s.Addr())
+	if a := s.HTTPAddr(); a != "" {
+		fmt.Fprintf(stdout, "  HTTP: http://%s\n", a)
+	}
+	if *withConsole {
+		if err := mountConsole(s, console.Options{Mode: console.Serve, Units: units, APIBaseURL: *consoleAPI, SignInURL: *consoleSignIn}); err != nil {
+			s.Shutdown(ctx)
+			return err
+		}
+		fmt.Fprintf(stdout, "  console: http://%s/console/\n", s.HTTPAddr())
+	}
 	return serveUntilDone(ctx, s, logger)
 }
