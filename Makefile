@@ -107,7 +107,7 @@ CHAOS ?= 5m
 ## chaos: the failover test as a long run (CHAOS=5m): repeated kills of the
 ## stream leader and partitions of one node under load; figures in docs/benchmarks.md
 chaos:
-	go test -count=1 -timeout 60m -run '^TestKillingTheStreamLeader' -v ./services/suite/ -args -chaos=$(CHAOS) | grep -E 'failover:|^(---|ok|FAIL|PASS)'
+	go test -count=1 -timeout 60m -run '^TestKillingTheStreamLeader' -v ./services/suite/ -args -chaos=$(CHAOS) | grep -E 'failover_e2e_test.go|^(---|ok|FAIL|PASS)'
 
 ## tools: buf, protoc plugins and grpcurl, built from tools/go.mod into .bin/
 tools: $(BIN)/.tools-stamp

@@ -73,7 +73,9 @@ func (l *Log) Instrumented(tracer trace.Tracer) *Log {
 // Open creates the audit stream if needed. Entries are never discarded or
 // deleted: the patient's right to see who looked outlives any single record.
 // An existing stream is used as it is and checked like the event stream
-// (eventstore.EnsureStream): differences are in StreamDrift.
+// (eventstore.EnsureStream): differences are in StreamDrift. Unlike events,
+// entries may have a retention period (max_age) the data controller set:
+// see docs/operations.md, "The access log".
 func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Log, error) {
 	if replicas == 0 {
 		replicas = 1
@@ -89,7 +91,7 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Log, erro
 		DenyDelete:  true,
 		DenyPurge:   true,
 		AllowDirect: true,
-	}, 0)
+	}, eventstore.Rules{MayAgeOut: true})
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -55,5 +56,35 @@ func TestAccessLogAppendsAreSendSpansNamedByTheSubjectTemplateNotThePatient(t *t
 	}
 	if send != trace.SpanKindProducer {
 		t.Errorf("no producer span for the access-log append among %d spans", len(rec.Ended()))
+	}
+}
+
+func TestTheAccessLogKeepsTheRetentionTheDataControllerSet(t *testing.T) {
+	t.Parallel()
+	_, nc := natstest.Conn(t)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenYears := 10 * 365 * 24 * time.Hour
+	if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{
+		Name: audit.StreamName, Subjects: []string{audit.SubjectRoot + ".>"}, Storage: jetstream.FileStorage,
+		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardNew, MaxAge: tenYears, DenyDelete: true, DenyPurge: true, AllowDirect: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	log, err := audit.Open(t.Context(), js, 1)
+	if err != nil {
+		t.Fatalf("Open refused the access log's retention: %v", err)
+	}
+	stream, err := js.Stream(t.Context(), audit.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stream.CachedInfo().Config.MaxAge; got != tenYears {
+		t.Errorf("max_age = %v, want the operator's %v kept", got, tenYears)
+	}
+	if d := log.StreamDrift(); len(d) != 1 || d[0].Setting != "max_age" || d[0].Breaks {
+		t.Errorf("drift %v, want the retention reported and accepted", d)
 	}
 }

@@ -43,6 +43,7 @@ import (
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/idgen"
+	"github.com/stafett/stafett/pkg/telemetry"
 )
 
 // Expect is the state a command expects its aggregate in.
@@ -104,6 +105,7 @@ type Aggregate[S any] struct {
 	patient func(S) string
 	barrier func(context.Context) error
 	admit   func(S, access.Actor, access.Decision) bool
+	story   func(string, S) string
 
 	mu       sync.Mutex
 	declared []string
@@ -131,6 +133,13 @@ type Config[S any] struct {
 	// permitted as the holder of a referral record sees the records it held,
 	// not the patient's others.
 	Admit func(S, access.Actor, access.Decision) bool
+	// Story, if set, names the story an aggregate's commands belong to: the
+	// referral id, for a referral (its own id) or a pathway (its referral's).
+	// Every command span then carries it as stafett.correlation_id, and so
+	// does every commit, and the span links to the story's origin (the
+	// receipt). Without it, commands name the patient's open referrals as
+	// stafett.correlation_ids, from the store's Stories.
+	Story func(id string, state S) string
 }
 
 // NewAggregate returns the pipeline for one aggregate type.
@@ -140,8 +149,29 @@ func NewAggregate[S any](cfg Config[S]) *Aggregate[S] {
 	}
 	return &Aggregate[S]{
 		runtime: cfg.Runtime, guard: cfg.Guard, clock: cfg.Clock, ids: cfg.IDs, what: cfg.What,
-		exists: cfg.Exists, patient: cfg.PatientOf, barrier: cfg.Barrier, admit: cfg.Admit,
+		exists: cfg.Exists, patient: cfg.PatientOf, barrier: cfg.Barrier, admit: cfg.Admit, story: cfg.Story,
 	}
+}
+
+// tell marks the command's span (the edge's server span, or a consumer's)
+// as part of its story, and returns the correlation id its commit carries
+// ("" for a commit's own). A story's span links to its origin; a command on
+// an aggregate outside any one story names, and links to, the stories of
+// the patient's open referrals.
+func (a *Aggregate[S]) tell(ctx context.Context, id string, snap decider.Snapshot[S], patient string) string {
+	if a.story != nil {
+		if story := a.story(id, snap.State); story != "" {
+			telemetry.Correlate(ctx, story)
+			telemetry.LinkTo(ctx, snap.Origin)
+			return story
+		}
+	}
+	if stories := a.runtime.Store().Stories(); stories != nil && patient != "" {
+		ids, origins := stories.Open(patient)
+		telemetry.CorrelateAll(ctx, ids)
+		telemetry.LinkTo(ctx, origins...)
+	}
+	return ""
 }
 
 // Commands lists the names of the commands declared on the aggregate.
@@ -314,7 +344,9 @@ func (h *Handler[S, C]) Handle(ctx context.Context, actor access.Actor, requestI
 
 // change runs a command on an existing aggregate.
 func (h *Handler[S, C]) change(ctx context.Context, actor access.Actor, id string, cmd C, env Env, meta decider.Meta) (Result[S], error) {
-	meta.PatientID = h.agg.patient(h.agg.runtime.Image().Get(id).State)
+	snap := h.agg.runtime.Image().Get(id)
+	meta.PatientID = h.agg.patient(snap.State)
+	meta.CorrelationID = h.agg.tell(ctx, id, snap, meta.PatientID)
 	var requiredOnce, revealedOnce bool
 	res, err := h.agg.runtime.Execute(ctx, id, meta, func(state S) ([]proto.Message, error) {
 		exists := h.agg.exists(state)
@@ -467,6 +499,8 @@ func (h *Handler[S, C]) create(ctx context.Context, actor access.Actor, requestI
 	}
 	meta.MsgID = h.agg.runtime.Image().Model().Type + ".create/" + eventstore.KeyName(actor.Scope(), "request_id", requestID)
 	env.ID = id
+	// A creation begins its story (the store names this span its origin).
+	meta.CorrelationID = h.agg.tell(ctx, id, decider.Snapshot[S]{ID: id, State: initial}, meta.PatientID)
 	res, err := h.agg.runtime.Execute(ctx, id, meta, func(state S) ([]proto.Message, error) {
 		if h.agg.exists(state) {
 			return nil, errCreated

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/eventstore"
@@ -72,6 +73,10 @@ type Snapshot[S any] struct {
 	// requests holds the idempotency keys of the commands already applied, so a
 	// retried request returns the original result instead of deciding again.
 	requests map[string]Request
+	// Origin is the span the aggregate's story began in, as its first commit
+	// names it (eventstore.HeaderOrigin): a referral's receipt. Later
+	// commands' spans link to it.
+	Origin trace.SpanContext
 }
 
 // Request is what the aggregate remembers of one applied request: the
@@ -236,6 +241,9 @@ func (im *Image[S]) apply(rec eventstore.Record, events []proto.Message) {
 	}
 	snap.folded = rec.Seq
 	if own {
+		if snap.Version == 0 {
+			snap.Origin = rec.Origin()
+		}
 		snap.Version = c.GetAggregateVersion()
 		snap.Seq = rec.Seq
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -12,6 +14,7 @@ import (
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/idgen"
+	"github.com/stafett/stafett/pkg/telemetry"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
 
@@ -31,9 +34,15 @@ type Meta struct {
 	// MsgID overrides the deduplication id; creations use it to make a
 	// request id unique across aggregates within the duplicate window.
 	MsgID         string
+	// CorrelationID names the story the commit belongs to (a referral id);
+	// empty, the commit's own id.
 	CorrelationID string
 	CausationID   string
 	PatientID     string
+	// Origin is the span the commit's story began in (eventstore.Append.Origin);
+	// invalid for an aggregate's first commit, whose own command begins it,
+	// and otherwise the aggregate's Snapshot.Origin by default.
+	Origin trace.SpanContext
 }
 
 // RequestKey scopes a client's request id to who sent it (an organisation
@@ -108,11 +117,19 @@ func (r *Runtime[S]) Execute(ctx context.Context, id string, meta Meta, decide D
 		if err != nil {
 			return Result[S]{}, err
 		}
+		origin := meta.Origin
+		if !origin.IsValid() {
+			origin = snap.Origin
+		}
+		if !origin.IsValid() && snap.Seq == 0 {
+			origin = trace.SpanContextFromContext(ctx)
+		}
 		res, err := r.store.Append(ctx, eventstore.Append{
 			Subject:     r.image.model.Subject(id),
 			Commit:      commit,
 			ExpectedSeq: snap.Seq,
 			MsgID:       meta.MsgID,
+			Origin:      origin,
 		})
 		switch {
 		case errors.Is(err, eventstore.ErrConflict):
@@ -125,7 +142,11 @@ func (r *Runtime[S]) Execute(ctx context.Context, id string, meta Meta, decide D
 		case res.Duplicate:
 			return r.duplicate(ctx, res.Seq)
 		}
-		if err := r.fold(ctx, eventstore.Record{Seq: res.Seq, Subject: r.image.model.Subject(id), Commit: commit}, events); err != nil {
+		rec := eventstore.Record{Seq: res.Seq, Subject: r.image.model.Subject(id), Commit: commit, Header: nats.Header{}}
+		if tp := telemetry.FormatTraceparent(origin); tp != "" {
+			rec.Header.Set(eventstore.HeaderOrigin, tp)
+		}
+		if err := r.fold(ctx, rec, events); err != nil {
 			return Result[S]{}, err
 		}
 		return Result[S]{Snapshot: r.image.Get(id), Appended: true}, nil

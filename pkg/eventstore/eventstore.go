@@ -106,6 +106,16 @@ type Instrumentation struct {
 	// a duplicate), after the stream acknowledged it: the hook for counting
 	// domain events where they are decided.
 	Committed func(ctx context.Context, c *eventsv1.Commit)
+	// Stories, if set, tells commands which referrals a patient's story is
+	// in (see Store.Stories).
+	Stories Stories
+}
+
+// Stories knows the patient's open referrals and the spans their receipts
+// began in (see package telemetry/stories): commands on aggregates that are
+// not a referral's name them in their spans.
+type Stories interface {
+	Open(patientID string) (referralIDs []string, origins []trace.SpanContext)
 }
 
 // Store appends commits to and reads them from the stream.
@@ -124,6 +134,7 @@ type instruments struct {
 	meter          metric.Meter
 	propagator     Propagator
 	committed      func(ctx context.Context, c *eventsv1.Commit)
+	stories        Stories
 	appendDuration metric.Float64Histogram
 	conflicts      metric.Int64Counter
 	parked         metric.Int64Counter
@@ -132,7 +143,7 @@ type instruments struct {
 }
 
 func newInstruments(in Instrumentation) (instruments, error) {
-	tel := instruments{tracer: in.Tracer, meter: in.Meter, propagator: in.Propagator, committed: in.Committed}
+	tel := instruments{tracer: in.Tracer, meter: in.Meter, propagator: in.Propagator, committed: in.Committed, stories: in.Stories}
 	if tel.tracer == nil {
 		tel.tracer = noop.NewTracerProvider().Tracer("")
 	}
@@ -209,7 +220,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		DenyDelete:  true,
 		DenyPurge:   true,
 		AllowDirect: true,
-	}, cfg.AppendTimeout)
+	}, Rules{AppendTimeout: cfg.AppendTimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +240,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 // The caller reports it: an operator's replicas or placement are usually
 // on purpose, a missing deny_purge rarely.
 func (s *Store) StreamDrift() []Drift { return s.drifts }
+
+// Stories is the index of patients' open stories this view was given, nil
+// when it has none.
+func (s *Store) Stories() Stories { return s.tel.stories }
 
 // Keys is where creations claim their idempotency keys.
 func (s *Store) Keys() *Keys { return s.keys }

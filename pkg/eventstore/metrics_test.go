@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/natsembed/natstest"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
@@ -183,5 +185,41 @@ func TestConsumerLagAndParkedRecordsAreReported(t *testing.T) {
 	sub.Stop()
 	if got := collect(t, reader)["stafett.consumer.lag.messages"]; len(got) != 0 {
 		t.Errorf("a stopped subscription still reports lag: %v", got)
+	}
+}
+
+func TestARecordWhoseHandlerFindsTheStoreUnavailableIsRetriedNotParked(t *testing.T) {
+	store, _ := meteredStore(t, nil)
+	if _, err := store.Append(t.Context(), eventstore.Append{Subject: eventstore.Subject("test", "thing", "t1"), Commit: commit(t, "t1", 1, "x")}); err != nil {
+		t.Fatal(err)
+	}
+	const outage = 8 // far more attempts than MaxAttempts allows
+	var attempts int
+	done := make(chan struct{})
+	parked := make(chan uint64, 1)
+	sub, err := store.Subscribe(t.Context(), eventstore.SubscribeOptions{
+		Name: "process-manager", MaxAttempts: 2, Backoff: time.Millisecond,
+		OnParked: func(rec eventstore.Record, _ error) { parked <- rec.Seq },
+	}, func(context.Context, eventstore.Record) error {
+		attempts++
+		if attempts <= outage {
+			return errs.Unavailable("event stream", errors.New("no leader"))
+		}
+		close(done)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Stop()
+	select {
+	case <-done:
+	case seq := <-parked:
+		t.Fatalf("record %d parked after %d attempts while the store was unavailable", seq, attempts)
+	case <-t.Context().Done():
+		t.Fatal("never handled")
+	}
+	if sub.Parked() != 0 {
+		t.Errorf("%d records parked", sub.Parked())
 	}
 }

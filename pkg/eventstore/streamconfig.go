@@ -33,14 +33,24 @@ func (d Drift) String() string {
 // could lose or duplicate what it stores; the error lists the settings.
 var ErrStreamUnsafe = errors.New("eventstore: stream configuration is unsafe for the suite")
 
+// Rules say what an existing stream must hold to for the suite.
+type Rules struct {
+	// AppendTimeout is how long an append may wait; the duplicate window
+	// must outlast it, so that a retry after a timeout is deduplicated.
+	AppendTimeout time.Duration
+	// MayAgeOut accepts a max_age an operator set: a retention period the
+	// data controller decided (the access log), reported, never refused.
+	// Events may never age out.
+	MayAgeOut bool
+}
+
 // EnsureStream creates the stream want describes if it is missing. An
 // existing one is left exactly as it is — it is never updated — and checked
 // against want instead: every difference is returned, and those that break
 // the store's guarantees make EnsureStream fail with ErrStreamUnsafe
 // (errs.Is-able) naming them, so an operator's setting is never silently
-// overwritten and never silently unsafe. appendTimeout is how long an append
-// may wait; the duplicate window must outlast it.
-func EnsureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig, appendTimeout time.Duration) (jetstream.Stream, []Drift, error) {
+// overwritten and never silently unsafe.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig, rules Rules) (jetstream.Stream, []Drift, error) {
 	stream, err := js.Stream(ctx, want.Name)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		stream, err = js.CreateStream(ctx, want)
@@ -54,7 +64,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 	if err != nil {
 		return nil, nil, fmt.Errorf("eventstore: open stream %s: %w", want.Name, err)
 	}
-	drifts := checkStream(stream.CachedInfo().Config, want, appendTimeout)
+	drifts := checkStream(stream.CachedInfo().Config, want, rules)
 	var unsafe []string
 	for _, d := range drifts {
 		if d.Breaks {
@@ -68,7 +78,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 }
 
 // checkStream compares an existing stream's configuration with want.
-func checkStream(have, want jetstream.StreamConfig, appendTimeout time.Duration) []Drift {
+func checkStream(have, want jetstream.StreamConfig, rules Rules) []Drift {
 	var out []Drift
 	drift := func(setting string, h, w any, breaks bool) {
 		out = append(out, Drift{Stream: want.Name, Setting: setting, Have: fmt.Sprint(h), Want: fmt.Sprint(w), Breaks: breaks})
@@ -85,7 +95,7 @@ func checkStream(have, want jetstream.StreamConfig, appendTimeout time.Duration)
 		drift("retention", have.Retention, want.Retention, true)
 	}
 	if have.MaxAge != want.MaxAge {
-		drift("max_age", have.MaxAge, want.MaxAge, have.MaxAge > 0)
+		drift("max_age", have.MaxAge, want.MaxAge, have.MaxAge > 0 && !rules.MayAgeOut)
 	}
 	limited := have.MaxMsgs > 0 || have.MaxBytes > 0 || have.MaxMsgsPerSubject > 0
 	if have.Discard != want.Discard {
@@ -99,7 +109,7 @@ func checkStream(have, want jetstream.StreamConfig, appendTimeout time.Duration)
 	}
 	if want.Duplicates > 0 && have.Duplicates != want.Duplicates {
 		// A retry after an append timed out must still be deduplicated.
-		drift("duplicate_window", have.Duplicates, want.Duplicates, have.Duplicates <= appendTimeout)
+		drift("duplicate_window", have.Duplicates, want.Duplicates, have.Duplicates <= rules.AppendTimeout)
 	}
 	if have.Replicas != want.Replicas {
 		drift("replicas", have.Replicas, want.Replicas, false)

@@ -16,6 +16,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/telemetry"
 )
 
@@ -251,14 +252,27 @@ func (c *consumer) startProcess(ctx context.Context, rec Record, m jetstream.Msg
 	return c.store.tel.tracer.Start(ctx, name, opts...)
 }
 
+// maxBackoff caps the wait between attempts while the stream is unavailable.
+const maxBackoff = 5 * time.Second
+
 // deliver runs the handler until it succeeds or its attempts run out; the
 // error is the last attempt's, nil when ctx ended first.
+//
+// An attempt that failed because something the handler needs is unavailable
+// (errs.ErrUnavailable: the stream has no leader, the consent service cannot
+// be reached) does not count: the record is not poison, and parking it would
+// skip it for good — a process manager would never start the pathway of a
+// referral assessed while a node was down. Such attempts go on, backing off,
+// until the handler succeeds or fails for a reason of its own.
 func (c *consumer) deliver(ctx, hctx context.Context, rec Record) error {
 	backoff := c.opts.Backoff
 	var err error
 	for attempt := 1; attempt <= c.opts.MaxAttempts; attempt++ {
 		if err = c.h(hctx, rec); err == nil {
 			return nil
+		}
+		if errors.Is(err, errs.ErrUnavailable) {
+			attempt--
 		}
 		if attempt == c.opts.MaxAttempts || ctx.Err() != nil {
 			break
@@ -270,7 +284,7 @@ func (c *consumer) deliver(ctx, hctx context.Context, rec Record) error {
 			return nil
 		case <-t.C:
 		}
-		backoff *= 2
+		backoff = min(2*backoff, maxBackoff)
 	}
 	if ctx.Err() != nil {
 		return nil

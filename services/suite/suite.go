@@ -32,6 +32,7 @@ import (
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/pkg/telemetry/stories"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	"github.com/stafett/stafett/services/consent"
 	"github.com/stafett/stafett/services/continuity"
@@ -129,8 +130,13 @@ type Suite struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	serveErr chan error
-	// viewGauges report the handoff views' gauges; nil without telemetry.
+	// viewGauges report the handoff views' gauges, and storyFeed keeps the
+	// patients' open stories for the commands' spans; nil without telemetry.
 	viewGauges metric.Registration
+	storyFeed  *eventstore.Subscription
+	// Stories is each patient's open referrals, for the commands' spans;
+	// nil without telemetry.
+	Stories *stories.Index
 }
 
 // Start builds the chosen services, replays their write models and begins
@@ -147,6 +153,9 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		}
 		if s.site != nil {
 			s.site.listener.Close()
+		}
+		if s.storyFeed != nil {
+			s.storyFeed.Stop()
 		}
 	}()
 	if err := opts.defaults(); err != nil {
@@ -194,6 +203,13 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
+	var openStories eventstore.Stories
+	if opts.Telemetry != nil {
+		if s.Stories, s.storyFeed, err = followStories(context.WithoutCancel(ctx), store); err != nil {
+			return nil, err
+		}
+		openStories = s.Stories
+	}
 	d := deps{
 		store: store, audit: auditLog, clock: opts.Clock, ids: opts.IDs, pseudonyms: opts.Pseudonyms, zone: zone,
 		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, pathwayTargets: opts.PathwayTargets, watchRecheck: opts.WatchRecheck, js: js, replicas: opts.Replicas,
@@ -201,7 +217,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	var services []service
 	build := builders()
 	for _, name := range opts.Services {
-		sd, err := d.forService(name, opts.Telemetry)
+		sd, err := d.forService(name, opts.Telemetry, openStories)
 		if err != nil {
 			return nil, fmt.Errorf("suite: %s: %w", name, err)
 		}
@@ -304,6 +320,9 @@ func (s *Suite) Shutdown(ctx context.Context) {
 	s.wg.Wait()
 	if s.viewGauges != nil {
 		_ = s.viewGauges.Unregister()
+	}
+	if s.storyFeed != nil {
+		s.storyFeed.Stop()
 	}
 	s.peers.Close()
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/telemetry"
 	"github.com/stafett/stafett/pkg/telemetry/opsmetrics"
+	"github.com/stafett/stafett/pkg/telemetry/stories"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 )
 
@@ -19,7 +20,7 @@ const instrumentationScope = "github.com/stafett/stafett/pkg/eventstore"
 // the access log, the guard and the logger report through the service's own
 // providers, so its spans, metrics and logs carry its own service.name even
 // when every service shares one process, one stream and one connection.
-func (d deps) forService(name string, tel *telemetry.Process) (deps, error) {
+func (d deps) forService(name string, tel *telemetry.Process, stories eventstore.Stories) (deps, error) {
 	if tel != nil {
 		p := tel.Service(name)
 		counters, err := opsmetrics.New(p.Meter(instrumentationScope))
@@ -28,7 +29,7 @@ func (d deps) forService(name string, tel *telemetry.Process) (deps, error) {
 		}
 		if d.store, err = d.store.Instrumented(eventstore.Instrumentation{
 			Tracer: p.Tracer(instrumentationScope), Meter: p.Meter(instrumentationScope), Propagator: p,
-			Committed: counters.Committed,
+			Committed: counters.Committed, Stories: stories,
 		}); err != nil {
 			return deps{}, err
 		}
@@ -46,4 +47,15 @@ func reportStreamDrift(logger *slog.Logger, drifts []eventstore.Drift) {
 		logger.LogAttrs(context.Background(), slog.LevelWarn, "stream kept as configured, which differs from the suite's default",
 			slog.String("stream", d.Stream), slog.String("setting", d.Setting), slog.String("have", d.Have), slog.String("want", d.Want))
 	}
+}
+
+// followStories keeps, for the commands' spans, each patient's open
+// referrals and their receipts' spans, from one subscription per process.
+func followStories(ctx context.Context, store *eventstore.Store) (*stories.Index, *eventstore.Subscription, error) {
+	index := &stories.Index{}
+	feed, err := index.Follow(ctx, store)
+	if err != nil {
+		return nil, nil, err
+	}
+	return index, feed, nil
 }

@@ -2,6 +2,7 @@ package suite_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,9 +15,11 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/stafett/stafett/pkg/telemetry"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/suite"
 	"github.com/stafett/stafett/services/suite/suitetest"
@@ -223,4 +226,153 @@ func (o *observed) counter(t *testing.T, service, name string) []sample {
 		}
 	}
 	return out
+}
+
+// storyGraph joins spans by parent and by link, in both directions.
+type storyGraph struct {
+	spans map[trace.SpanID]sdktrace.ReadOnlySpan
+	edges map[trace.SpanID][]trace.SpanID
+}
+
+func newStoryGraph(spans []sdktrace.ReadOnlySpan) storyGraph {
+	g := storyGraph{spans: map[trace.SpanID]sdktrace.ReadOnlySpan{}, edges: map[trace.SpanID][]trace.SpanID{}}
+	join := func(a, b trace.SpanID) {
+		g.edges[a] = append(g.edges[a], b)
+		g.edges[b] = append(g.edges[b], a)
+	}
+	for _, s := range spans {
+		id := s.SpanContext().SpanID()
+		g.spans[id] = s
+		if s.Parent().IsValid() {
+			join(id, s.Parent().SpanID())
+		}
+		for _, l := range s.Links() {
+			join(id, l.SpanContext.SpanID())
+		}
+	}
+	return g
+}
+
+// reach walks from every span of trace through parents and links.
+func (g storyGraph) reach(from trace.TraceID) map[trace.SpanID]bool {
+	seen := map[trace.SpanID]bool{}
+	var queue []trace.SpanID
+	for id, s := range g.spans {
+		if s.SpanContext().TraceID() == from {
+			seen[id] = true
+			queue = append(queue, id)
+		}
+	}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		for _, next := range g.edges[id] {
+			if !seen[next] {
+				seen[next] = true
+				queue = append(queue, next)
+			}
+		}
+	}
+	return seen
+}
+
+// correlated reports whether s carries referral as its story or among its stories.
+func correlated(s sdktrace.ReadOnlySpan, referral string) bool {
+	for _, kv := range s.Attributes() {
+		switch kv.Key {
+		case telemetry.CorrelationIDKey:
+			if kv.Value.AsString() == referral {
+				return true
+			}
+		case telemetry.CorrelationIDsKey:
+			if slices.Contains(kv.Value.AsStringSlice(), referral) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestOneReferralIsOneStoryFromItsReceiptThroughLinksAndParentsToEverySpanOfItsLife(t *testing.T) {
+	o := startObserved(t)
+	env := o.env
+	// Another patient's referral runs beside it and must stay out of it.
+	other := pwGranted(t, env, "story-other", "1985-01-20")
+	r := pwGranted(t, env, "story", "1990-05-17")
+	referral, pathway := r.GetReferralId(), "pw-"+r.GetReferralId()
+	if _, err := pwClient(env).RecordFirstAttendance(env.As(t.Context(), pwStaff()), &pathwayv1.RecordFirstAttendanceRequest{
+		RequestId: "first", PathwayId: pathway, AttendedAt: timestamppb.New(env.Clock.Now()),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The relationship is on the patient's continuity record, not on the
+	// referral: it names the patient's open referrals.
+	if err := env.Suite.Stories.WaitApplied(t.Context(), env.LastSeq(t.Context())); err != nil {
+		t.Fatal(err)
+	}
+	startTherapist(t, env, r.GetPatientId(), "story-rel", continuityTherapistHPR)
+
+	// Started: each span is complete (attributes, links) once its call has
+	// answered, though the server may not have ended it yet.
+	var spans []sdktrace.ReadOnlySpan
+	for _, s := range o.spans.Started() {
+		spans = append(spans, s)
+	}
+	g := newStoryGraph(spans)
+	server := func(method, id string) sdktrace.ReadOnlySpan {
+		t.Helper()
+		for _, s := range spans {
+			if s.SpanKind() == trace.SpanKindServer && s.Name() == method && correlated(s, id) {
+				return s
+			}
+		}
+		t.Fatalf("no server span %s carrying %s", method, id)
+		return nil
+	}
+	receipt := server("stafett.referral.v1.ReferralService/ReceiveReferral", referral)
+	story := g.reach(receipt.SpanContext().TraceID())
+
+	steps := map[string]sdktrace.ReadOnlySpan{
+		"assessment":         server("stafett.referral.v1.ReferralService/AssessReferral", referral),
+		"first attendance":   server("stafett.pathway.v1.PathwayService/RecordFirstAttendance", referral),
+		"relationship start": server("stafett.continuity.v1.ContinuityService/StartRelationship", referral),
+	}
+	for _, s := range spans {
+		if s.Name() == "send stafett.events.pathway.pathway.{id}" && correlated(s, referral) {
+			steps["pathway start"] = s
+		}
+	}
+	if steps["pathway start"] == nil {
+		t.Fatal("no span of the pathway's start carries the referral id")
+	}
+	for step, s := range steps {
+		if !story[s.SpanContext().SpanID()] {
+			t.Errorf("the %s (%s) cannot be reached from the receipt's trace", step, s.Name())
+		}
+	}
+	// Every span that says it belongs to the referral is in its story, and
+	// none of the other referral's is.
+	for _, s := range spans {
+		if correlated(s, referral) && !story[s.SpanContext().SpanID()] {
+			t.Errorf("span %q carries the referral id but is not reachable from its receipt", s.Name())
+		}
+		if correlated(s, other.GetReferralId()) && !correlated(s, referral) && story[s.SpanContext().SpanID()] {
+			t.Errorf("span %q of another patient's referral is in this referral's story", s.Name())
+		}
+	}
+	// Later commands link to the receipt itself, kept in the referral's state.
+	for _, step := range []string{"assessment", "first attendance", "relationship start"} {
+		if !linksTo(steps[step], receipt) {
+			t.Errorf("the %s's span does not link to the receipt's span", step)
+		}
+	}
+}
+
+func linksTo(s, target sdktrace.ReadOnlySpan) bool {
+	for _, l := range s.Links() {
+		if l.SpanContext.SpanID() == target.SpanContext().SpanID() {
+			return true
+		}
+	}
+	return false
 }

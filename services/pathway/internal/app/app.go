@@ -87,6 +87,8 @@ func New(d Deps) *App {
 		What:      "pathway",
 		Exists:    domain.Pathway.Exists,
 		PatientOf: func(p domain.Pathway) string { return p.PatientID },
+		// A pathway belongs to the story of the referral that started it.
+		Story: func(_ string, p domain.Pathway) string { return p.ReferralID },
 	})
 	a.declare()
 	return a

@@ -13,7 +13,6 @@ import (
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/ids"
-	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	referralv1 "github.com/stafett/stafett/proto/stafett/referral/v1"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
 )
@@ -61,7 +60,7 @@ func (a *App) HandleReferralRecord(ctx context.Context, rec eventstore.Record) e
 		if !ok || assessed.GetRightGranted() == nil {
 			continue
 		}
-		if err := a.startFromReferral(ctx, rec.Commit, assessed); err != nil {
+		if err := a.startFromReferral(ctx, rec, assessed); err != nil {
 			return err
 		}
 	}
@@ -69,7 +68,8 @@ func (a *App) HandleReferralRecord(ctx context.Context, rec eventstore.Record) e
 	return nil
 }
 
-func (a *App) startFromReferral(ctx context.Context, c *eventsv1.Commit, e *referralv1.ReferralAssessed) error {
+func (a *App) startFromReferral(ctx context.Context, rec eventstore.Record, e *referralv1.ReferralAssessed) error {
+	c := rec.Commit
 	granted := e.GetRightGranted()
 	cmd := domain.Start{
 		PathwayID:         domain.PathwayIDForReferral(e.GetReferralId()),
@@ -82,9 +82,11 @@ func (a *App) startFromReferral(ctx context.Context, c *eventsv1.Commit, e *refe
 		At:                e.GetAssessedAt().AsTime(),
 	}
 	meta := a.meta(processManagerActor(), "", cmd.PatientID)
-	// One trace and one correlation from the referral to its pathway.
+	// One story from the referral to its pathway: its id, and its receipt
+	// as the pathway's origin.
 	meta.CausationID = c.GetCommitId()
-	meta.CorrelationID = c.GetCorrelationId()
+	meta.CorrelationID = e.GetReferralId()
+	meta.Origin = rec.Origin()
 	meta.MsgID = "pathway.start/" + cmd.PathwayID
 	_, err := a.runtime.Execute(ctx, cmd.PathwayID, meta, func(p domain.Pathway) ([]proto.Message, error) {
 		return domain.DecideStart(p, cmd, a.policy)

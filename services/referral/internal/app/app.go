@@ -61,6 +61,8 @@ func New(d Deps) *App {
 		Exists:    domain.Referral.Exists,
 		PatientOf: func(r domain.Referral) string { return r.PatientID },
 		Admit:     admit,
+		// A referral is its own story: every command on it carries its id.
+		Story: func(id string, _ domain.Referral) string { return id },
 	})
 	a.declare()
 	return a
