@@ -33,7 +33,7 @@ type Meta struct {
 	Fingerprint string
 	// MsgID overrides the deduplication id; creations use it to make a
 	// request id unique across aggregates within the duplicate window.
-	MsgID         string
+	MsgID string
 	// CorrelationID names the story the commit belongs to (a referral id);
 	// empty, the commit's own id.
 	CorrelationID string
