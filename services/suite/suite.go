@@ -154,7 +154,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	}
 	d := deps{
 		store: store, audit: auditLog, clock: opts.Clock, ids: opts.IDs, pseudonyms: opts.Pseudonyms, zone: zone,
-		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, pathwayTargets: opts.PathwayTargets, watchRecheck: opts.WatchRecheck, js: js, replicas: opts.Replicas,
+		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, pathwayTargets: opts.PathwayTargets, watchRecheck: opts.WatchRecheck, js: js, replicas: opts.Replicas, telemetry: opts.Telemetry,
 		guard: access.NewGuard(consentChecker{consentv1.NewConsentServiceClient(s.peers)}, auditLog, opts.Clock),
 	}
 	var services []service
