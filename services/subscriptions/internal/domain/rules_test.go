@@ -19,13 +19,13 @@ const (
 )
 
 var (
-	restHook     = subscriptionsv1.ChannelType_CHANNEL_TYPE_REST_HOOK
-	idOnly       = subscriptionsv1.PayloadContent_PAYLOAD_CONTENT_ID_ONLY
-	ownerParam   = subscriptionsv1.FilterParameter_FILTER_PARAMETER_OWNER
-	senderParam  = subscriptionsv1.FilterParameter_FILTER_PARAMETER_REQUESTER
-	now          = time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
-	prod         = domain.EndpointPolicy{}
-	dev          = domain.EndpointPolicy{AllowLoopback: true}
+	restHook    = subscriptionsv1.ChannelType_CHANNEL_TYPE_REST_HOOK
+	idOnly      = subscriptionsv1.PayloadContent_PAYLOAD_CONTENT_ID_ONLY
+	ownerParam  = subscriptionsv1.FilterParameter_FILTER_PARAMETER_OWNER
+	senderParam = subscriptionsv1.FilterParameter_FILTER_PARAMETER_REQUESTER
+	now         = time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	prod        = domain.EndpointPolicy{}
+	dev         = domain.EndpointPolicy{AllowLoopback: true}
 )
 
 func TestAFilterNamesOnlyTheSubscribersOwnOrganisation(t *testing.T) {
