@@ -27,10 +27,14 @@ test: tools
 build:
 	go build -trimpath -o $(BIN)/stafett ./services/suite/cmd/stafett
 
-## generate: regenerate Go code from the .proto sources
+# DESCRIPTOR_SET: every .proto with imports and comments, served by reflection
+DESCRIPTOR_SET := proto/descriptorset/stafett.binpb
+
+## generate: regenerate Go code and the descriptor set from the .proto sources
 generate: tools
 	find proto -name '*.pb.go' -delete
 	buf generate
+	buf build --as-file-descriptor-set -o $(DESCRIPTOR_SET)
 
 ## check-generated: fail when committed generated code differs from a fresh run
 check-generated: tools
@@ -40,7 +44,10 @@ check-generated: tools
 	  || { echo "generated files differ from proto sources: run make generate"; exit 1; }; \
 	for f in $$(cd "$$tmp/proto" && find . -name '*.pb.go'); do \
 	  cmp -s "$$tmp/proto/$$f" "proto/$$f" || { echo "stale generated code: proto/$$f (run make generate)"; exit 1; }; \
-	done; echo "generated code is fresh"
+	done; \
+	buf build --as-file-descriptor-set -o "$$tmp/set.binpb"; \
+	cmp -s "$$tmp/set.binpb" $(DESCRIPTOR_SET) || { echo "stale descriptor set: $(DESCRIPTOR_SET) (run make generate)"; exit 1; }; \
+	echo "generated code is fresh"
 
 ## lint: gofmt, go vet, buf lint, and buf breaking against main
 lint: tools

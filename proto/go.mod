@@ -3,6 +3,7 @@ module github.com/stafett/stafett/proto
 go 1.26.0
 
 require (
+	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )

@@ -127,14 +127,5 @@ func bearerToken(ctx context.Context) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	vals := md.Get("authorization")
-	if len(vals) != 1 {
-		return "", false
-	}
-	scheme, token, ok := strings.Cut(vals[0], " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") {
-		return "", false
-	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
+	return BearerFromHeader(md.Get("authorization"))
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"runtime"
 	"slices"
 	"sync"
@@ -20,7 +21,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/reflection"
 
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/audit"
@@ -49,8 +49,20 @@ type Options struct {
 	NATS *nats.Conn
 	// Services to run; empty means all.
 	Services []string
-	// GRPCAddr to listen on; "127.0.0.1:0" picks a free port.
+	// GRPCAddr to listen on; "127.0.0.1:0" picks a free port. Native gRPC,
+	// gRPC-Web, Connect and REST all share it.
 	GRPCAddr string
+	// HTTPAddr is the HTTP site's address (the console, the FHIR edge);
+	// empty means none.
+	HTTPAddr string
+	// HTTPHandlers are mounted on the HTTP site's mux by pattern (e.g.
+	// "/console/"); Suite.HandleHTTP mounts more after the start.
+	HTTPHandlers map[string]http.Handler
+	// CORSOrigins may call the gRPC address from a browser ("https://…").
+	CORSOrigins []string
+	// CORSAllowOwnOrigin also allows the HTTP site's own origin, as dev
+	// does for the console it serves there.
+	CORSAllowOwnOrigin bool
 	// Verifier checks callers' bearer tokens.
 	Verifier authn.Verifier
 	// Signer issues the suite's own service identity for calls between
@@ -98,6 +110,8 @@ type Suite struct {
 	server   *grpc.Server
 	health   *health.Server
 	listener net.Listener
+	port     *onePort
+	site     *httpSite
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	serveErr chan error
@@ -107,6 +121,27 @@ type Suite struct {
 // serving. Stop it with Shutdown.
 func Start(ctx context.Context, opts Options) (*Suite, error) {
 	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	s := &Suite{serveErr: make(chan error, 2)}
+	// Both addresses are bound before anything opens, so a port in use
+	// fails fast; the services also reach each other (and the consent
+	// service's access checks) over gRPC, so they need the address.
+	var err error
+	s.listener, err = net.Listen("tcp", opts.GRPCAddr)
+	if err != nil {
+		return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.listener.Close()
+			if s.site != nil {
+				s.site.listener.Close()
+			}
+		}
+	}()
+	if s.site, err = listenHTTP(opts.HTTPAddr); err != nil {
 		return nil, err
 	}
 	js, err := jetstream.New(opts.NATS)
@@ -131,19 +166,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Suite{Store: store, Audit: auditLog, serveErr: make(chan error, 1)}
-	// Listen before building the services: they reach each other (and the
-	// consent service's access checks) over gRPC, so they need the address.
-	s.listener, err = net.Listen("tcp", opts.GRPCAddr)
-	if err != nil {
-		return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			s.listener.Close()
-		}
-	}()
+	s.Store, s.Audit = store, auditLog
 	consentAddr := opts.ConsentAddr
 	if consentAddr == "" {
 		consentAddr = s.listener.Addr().String()
@@ -192,12 +215,25 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		serverOpts = append(serverOpts, grpc.StatsHandler(opts.Telemetry.ServerStatsHandler()))
 	}
 	s.server = grpc.NewServer(serverOpts...)
+	registered := &serviceNames{ServiceRegistrar: s.server}
 	for _, svc := range services {
-		svc.Register(s.server)
+		svc.Register(registered)
 	}
-	s.health = health.NewServer()
+	s.health = newHealth(registered.names)
 	healthpb.RegisterHealthServer(s.server, s.health)
-	reflection.Register(s.server)
+	if err := registerReflection(s.server); err != nil {
+		s.peers.Close()
+		return nil, err
+	}
+	api, err := apiHandler(s.server, corsOrigins(opts, siteListener(s.site)))
+	if err != nil {
+		s.peers.Close()
+		return nil, err
+	}
+	s.port = newOnePort(s.listener, s.server, api)
+	if s.site != nil {
+		s.site.handle(opts.HTTPHandlers)
+	}
 
 	ok = true
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -209,31 +245,28 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 			}
 		})
 	}
-	go func() { s.serveErr <- s.server.Serve(s.listener) }()
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	go func() { s.serveErr <- s.port.serve() }()
+	if s.site != nil {
+		go func() { s.serveErr <- s.site.serve() }()
+	}
+	markServing(s.health, registered.names)
 	return s, nil
 }
 
 // Addr is where the gRPC server listens.
 func (s *Suite) Addr() string { return s.listener.Addr().String() }
 
-// Done yields the server's error if it stops serving on its own.
+// Done yields the servers' error if one stops serving on its own.
 func (s *Suite) Done() <-chan error { return s.serveErr }
 
 // Shutdown stops accepting calls, lets running ones finish until ctx ends,
 // then stops the services.
 func (s *Suite) Shutdown(ctx context.Context) {
 	s.health.Shutdown()
-	stopped := make(chan struct{})
-	go func() {
-		s.server.GracefulStop()
-		close(stopped)
-	}()
-	select {
-	case <-stopped:
-	case <-ctx.Done():
-		s.server.Stop()
+	if s.site != nil {
+		s.site.shutdown(ctx)
 	}
+	s.port.shutdown(ctx)
 	s.cancel()
 	s.wg.Wait()
 	s.peers.Close()

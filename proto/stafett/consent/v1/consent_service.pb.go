@@ -8,6 +8,7 @@ package consentv1
 
 import (
 	v1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -2153,7 +2154,7 @@ var File_stafett_consent_v1_consent_service_proto protoreflect.FileDescriptor
 
 const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"\n" +
-	"(stafett/consent/v1/consent_service.proto\x12\x12stafett.consent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\x1a\x1estafett/events/v1/commit.proto\"8\n" +
+	"(stafett/consent/v1/consent_service.proto\x12\x12stafett.consent.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\x1a\x1estafett/events/v1/commit.proto\"8\n" +
 	"\x15ResolvePatientRequest\x12\x1f\n" +
 	"\vnational_id\x18\x01 \x01(\tR\n" +
 	"nationalId\"7\n" +
@@ -2334,7 +2335,7 @@ const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"}\n" +
 	"\x15ListAccessLogResponse\x12<\n" +
 	"\aentries\x18\x01 \x03(\v2\".stafett.consent.v1.AccessLogEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x8c\x10\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb7\x11\n" +
 	"\x0eConsentService\x12g\n" +
 	"\x0eResolvePatient\x12).stafett.consent.v1.ResolvePatientRequest\x1a*.stafett.consent.v1.ResolvePatientResponse\x12a\n" +
 	"\fGrantConsent\x12'.stafett.consent.v1.GrantConsentRequest\x1a(.stafett.consent.v1.GrantConsentResponse\x12j\n" +
@@ -2347,13 +2348,13 @@ const file_stafett_consent_v1_consent_service_proto_rawDesc = "" +
 	"\x11EndCompulsoryCare\x12,.stafett.consent.v1.EndCompulsoryCareRequest\x1a-.stafett.consent.v1.EndCompulsoryCareResponse\x12|\n" +
 	"\x15PermitContactAfterEnd\x120.stafett.consent.v1.PermitContactAfterEndRequest\x1a1.stafett.consent.v1.PermitContactAfterEndResponse\x12|\n" +
 	"\x15RevokeContactAfterEnd\x120.stafett.consent.v1.RevokeContactAfterEndRequest\x1a1.stafett.consent.v1.RevokeContactAfterEndResponse\x12s\n" +
-	"\x12UseEmergencyAccess\x12-.stafett.consent.v1.UseEmergencyAccessRequest\x1a..stafett.consent.v1.UseEmergencyAccessResponse\x12|\n" +
-	"\x15ListEmergencyAccesses\x120.stafett.consent.v1.ListEmergencyAccessesRequest\x1a1.stafett.consent.v1.ListEmergencyAccessesResponse\x12|\n" +
+	"\x12UseEmergencyAccess\x12-.stafett.consent.v1.UseEmergencyAccessRequest\x1a..stafett.consent.v1.UseEmergencyAccessResponse\x12\x9b\x01\n" +
+	"\x15ListEmergencyAccesses\x120.stafett.consent.v1.ListEmergencyAccessesRequest\x1a1.stafett.consent.v1.ListEmergencyAccessesResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/emergencyAccesses\x12|\n" +
 	"\x15ReviewEmergencyAccess\x120.stafett.consent.v1.ReviewEmergencyAccessRequest\x1a1.stafett.consent.v1.ReviewEmergencyAccessResponse\x12^\n" +
-	"\vCheckAccess\x12&.stafett.consent.v1.CheckAccessRequest\x1a'.stafett.consent.v1.CheckAccessResponse\x12g\n" +
-	"\x0eGetLegalStatus\x12).stafett.consent.v1.GetLegalStatusRequest\x1a*.stafett.consent.v1.GetLegalStatusResponse\x12a\n" +
-	"\fListConsents\x12'.stafett.consent.v1.ListConsentsRequest\x1a(.stafett.consent.v1.ListConsentsResponse\x12d\n" +
-	"\rListAccessLog\x12(.stafett.consent.v1.ListAccessLogRequest\x1a).stafett.consent.v1.ListAccessLogResponseB\xd6\x01\n" +
+	"\vCheckAccess\x12&.stafett.consent.v1.CheckAccessRequest\x1a'.stafett.consent.v1.CheckAccessResponse\x12\x96\x01\n" +
+	"\x0eGetLegalStatus\x12).stafett.consent.v1.GetLegalStatusRequest\x1a*.stafett.consent.v1.GetLegalStatusResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/patients/{patient_id}/legalStatus\x12\x8d\x01\n" +
+	"\fListConsents\x12'.stafett.consent.v1.ListConsentsRequest\x1a(.stafett.consent.v1.ListConsentsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/patients/{patient_id}/consents\x12\x91\x01\n" +
+	"\rListAccessLog\x12(.stafett.consent.v1.ListAccessLogRequest\x1a).stafett.consent.v1.ListAccessLogResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/patients/{patient_id}/accessLogB\xd6\x01\n" +
 	"\x16com.stafett.consent.v1B\x13ConsentServiceProtoP\x01Z=github.com/stafett/stafett/proto/stafett/consent/v1;consentv1\xa2\x02\x03SCX\xaa\x02\x12Stafett.Consent.V1\xca\x02\x12Stafett\\Consent\\V1\xe2\x02\x1eStafett\\Consent\\V1\\GPBMetadata\xea\x02\x14Stafett::Consent::V1b\x06proto3"
 
 var (

@@ -8,6 +8,7 @@ package continuityv1
 
 import (
 	v1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1991,7 +1992,7 @@ var File_stafett_continuity_v1_continuity_service_proto protoreflect.FileDescrip
 
 const file_stafett_continuity_v1_continuity_service_proto_rawDesc = "" +
 	"\n" +
-	".stafett/continuity/v1/continuity_service.proto\x12\x15stafett.continuity.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&stafett/continuity/v1/continuity.proto\x1a\x1dstafett/events/v1/types.proto\"\x80\x03\n" +
+	".stafett/continuity/v1/continuity_service.proto\x12\x15stafett.continuity.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&stafett/continuity/v1/continuity.proto\x1a\x1dstafett/events/v1/types.proto\"\x80\x03\n" +
 	"\x18StartRelationshipRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
@@ -2152,16 +2153,16 @@ const file_stafett_continuity_v1_continuity_service_proto_rawDesc = "" +
 	"\x11chosen_by_patient\x18\a \x01(\bR\x0fchosenByPatient\"\x96\x01\n" +
 	"\"RecordContinuityPreferenceResponse\x12;\n" +
 	"\x1acontact_after_end_recorded\x18\x01 \x01(\bR\x17contactAfterEndRecorded\x123\n" +
-	"\x16contact_after_end_note\x18\x02 \x01(\tR\x13contactAfterEndNote2\x8a\x0f\n" +
+	"\x16contact_after_end_note\x18\x02 \x01(\tR\x13contactAfterEndNote2\xdf\x0f\n" +
 	"\x11ContinuityService\x12v\n" +
 	"\x11StartRelationship\x12/.stafett.continuity.v1.StartRelationshipRequest\x1a0.stafett.continuity.v1.StartRelationshipResponse\x12j\n" +
 	"\rRecordContact\x12+.stafett.continuity.v1.RecordContactRequest\x1a,.stafett.continuity.v1.RecordContactResponse\x12p\n" +
 	"\x0fEndRelationship\x12-.stafett.continuity.v1.EndRelationshipRequest\x1a..stafett.continuity.v1.EndRelationshipResponse\x12d\n" +
 	"\vPlanHandoff\x12).stafett.continuity.v1.PlanHandoffRequest\x1a*.stafett.continuity.v1.PlanHandoffResponse\x12p\n" +
-	"\x0fCompleteHandoff\x12-.stafett.continuity.v1.CompleteHandoffRequest\x1a..stafett.continuity.v1.CompleteHandoffResponse\x12d\n" +
-	"\vGetCareTeam\x12).stafett.continuity.v1.GetCareTeamRequest\x1a*.stafett.continuity.v1.GetCareTeamResponse\x12\x7f\n" +
-	"\x14CreateIndividualPlan\x122.stafett.continuity.v1.CreateIndividualPlanRequest\x1a3.stafett.continuity.v1.CreateIndividualPlanResponse\x12v\n" +
-	"\x11GetIndividualPlan\x12/.stafett.continuity.v1.GetIndividualPlanRequest\x1a0.stafett.continuity.v1.GetIndividualPlanResponse\x12y\n" +
+	"\x0fCompleteHandoff\x12-.stafett.continuity.v1.CompleteHandoffRequest\x1a..stafett.continuity.v1.CompleteHandoffResponse\x12\x90\x01\n" +
+	"\vGetCareTeam\x12).stafett.continuity.v1.GetCareTeamRequest\x1a*.stafett.continuity.v1.GetCareTeamResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/patients/{patient_id}/careTeam\x12\x7f\n" +
+	"\x14CreateIndividualPlan\x122.stafett.continuity.v1.CreateIndividualPlanRequest\x1a3.stafett.continuity.v1.CreateIndividualPlanResponse\x12\x9d\x01\n" +
+	"\x11GetIndividualPlan\x12/.stafett.continuity.v1.GetIndividualPlanRequest\x1a0.stafett.continuity.v1.GetIndividualPlanResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/individualPlans/{plan_id}\x12y\n" +
 	"\x12AppointCoordinator\x120.stafett.continuity.v1.AppointCoordinatorRequest\x1a1.stafett.continuity.v1.AppointCoordinatorResponse\x12\x85\x01\n" +
 	"\x16AddPlanningGroupMember\x124.stafett.continuity.v1.AddPlanningGroupMemberRequest\x1a5.stafett.continuity.v1.AddPlanningGroupMemberResponse\x12\x8e\x01\n" +
 	"\x19RemovePlanningGroupMember\x127.stafett.continuity.v1.RemovePlanningGroupMemberRequest\x1a8.stafett.continuity.v1.RemovePlanningGroupMemberResponse\x12d\n" +

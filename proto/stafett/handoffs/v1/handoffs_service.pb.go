@@ -9,6 +9,7 @@ package handoffsv1
 import (
 	v1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	v11 "github.com/stafett/stafett/proto/stafett/events/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1518,7 +1519,7 @@ var File_stafett_handoffs_v1_handoffs_service_proto protoreflect.FileDescriptor
 
 const file_stafett_handoffs_v1_handoffs_service_proto_rawDesc = "" +
 	"\n" +
-	"*stafett/handoffs/v1/handoffs_service.proto\x12\x13stafett.handoffs.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\x1a\x1dstafett/events/v1/types.proto\"\xce\x02\n" +
+	"*stafett/handoffs/v1/handoffs_service.proto\x12\x13stafett.handoffs.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\x1a\x1dstafett/events/v1/types.proto\"\xce\x02\n" +
 	"\fJourneyEntry\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12*\n" +
 	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x122\n" +
@@ -1684,14 +1685,14 @@ const file_stafett_handoffs_v1_handoffs_service_proto_rawDesc = "" +
 	"\x15RISK_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14RISK_KIND_ASSESSMENT\x10\x01\x12\x18\n" +
 	"\x14RISK_KIND_CARE_START\x10\x02\x12\x17\n" +
-	"\x13RISK_KIND_MILESTONE\x10\x032\xda\x05\n" +
-	"\x0eHandoffService\x12r\n" +
-	"\x11GetPatientJourney\x12-.stafett.handoffs.v1.GetPatientJourneyRequest\x1a..stafett.handoffs.v1.GetPatientJourneyResponse\x12z\n" +
-	"\x13WatchPatientJourney\x12/.stafett.handoffs.v1.WatchPatientJourneyRequest\x1a0.stafett.handoffs.v1.WatchPatientJourneyResponse0\x01\x12f\n" +
-	"\rGetContinuity\x12).stafett.handoffs.v1.GetContinuityRequest\x1a*.stafett.handoffs.v1.GetContinuityResponse\x12l\n" +
-	"\x0fGetHandoffGraph\x12+.stafett.handoffs.v1.GetHandoffGraphRequest\x1a,.stafett.handoffs.v1.GetHandoffGraphResponse\x12\x8d\x01\n" +
-	"\x1aListPatientsWithoutContact\x126.stafett.handoffs.v1.ListPatientsWithoutContactRequest\x1a7.stafett.handoffs.v1.ListPatientsWithoutContactResponse\x12r\n" +
-	"\x11ListDeadlineRisks\x12-.stafett.handoffs.v1.ListDeadlineRisksRequest\x1a..stafett.handoffs.v1.ListDeadlineRisksResponseB\xde\x01\n" +
+	"\x13RISK_KIND_MILESTONE\x10\x032\x90\a\n" +
+	"\x0eHandoffService\x12\x9d\x01\n" +
+	"\x11GetPatientJourney\x12-.stafett.handoffs.v1.GetPatientJourneyRequest\x1a..stafett.handoffs.v1.GetPatientJourneyResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/patients/{patient_id}/journey\x12z\n" +
+	"\x13WatchPatientJourney\x12/.stafett.handoffs.v1.WatchPatientJourneyRequest\x1a0.stafett.handoffs.v1.WatchPatientJourneyResponse0\x01\x12\x94\x01\n" +
+	"\rGetContinuity\x12).stafett.handoffs.v1.GetContinuityRequest\x1a*.stafett.handoffs.v1.GetContinuityResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/patients/{patient_id}/continuity\x12\x86\x01\n" +
+	"\x0fGetHandoffGraph\x12+.stafett.handoffs.v1.GetHandoffGraphRequest\x1a,.stafett.handoffs.v1.GetHandoffGraphResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/handoffGraph\x12\xb1\x01\n" +
+	"\x1aListPatientsWithoutContact\x126.stafett.handoffs.v1.ListPatientsWithoutContactRequest\x1a7.stafett.handoffs.v1.ListPatientsWithoutContactResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/patientsWithoutContact\x12\x8d\x01\n" +
+	"\x11ListDeadlineRisks\x12-.stafett.handoffs.v1.ListDeadlineRisksRequest\x1a..stafett.handoffs.v1.ListDeadlineRisksResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/deadlineRisksB\xde\x01\n" +
 	"\x17com.stafett.handoffs.v1B\x14HandoffsServiceProtoP\x01Z?github.com/stafett/stafett/proto/stafett/handoffs/v1;handoffsv1\xa2\x02\x03SHX\xaa\x02\x13Stafett.Handoffs.V1\xca\x02\x13Stafett\\Handoffs\\V1\xe2\x02\x1fStafett\\Handoffs\\V1\\GPBMetadata\xea\x02\x15Stafett::Handoffs::V1b\x06proto3"
 
 var (

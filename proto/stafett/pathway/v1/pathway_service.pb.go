@@ -8,6 +8,7 @@ package pathwayv1
 
 import (
 	v1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1458,7 +1459,7 @@ var File_stafett_pathway_v1_pathway_service_proto protoreflect.FileDescriptor
 
 const file_stafett_pathway_v1_pathway_service_proto_rawDesc = "" +
 	"\n" +
-	"(stafett/pathway/v1/pathway_service.proto\x12\x12stafett.pathway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dstafett/events/v1/types.proto\x1a stafett/pathway/v1/pathway.proto\"\x88\x01\n" +
+	"(stafett/pathway/v1/pathway_service.proto\x12\x12stafett.pathway.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dstafett/events/v1/types.proto\x1a stafett/pathway/v1/pathway.proto\"\x88\x01\n" +
 	"\x1fAssignPathwayCoordinatorRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
@@ -1573,7 +1574,7 @@ const file_stafett_pathway_v1_pathway_service_proto_rawDesc = "" +
 	"\x1eevaluations_feedback_tool_used\x18\a \x01(\x05R\x1bevaluationsFeedbackToolUsed\x12\x1e\n" +
 	"\n" +
 	"suppressed\x18\b \x01(\bR\n" +
-	"suppressed2\xb6\v\n" +
+	"suppressed2\x9f\r\n" +
 	"\x0ePathwayService\x12\x85\x01\n" +
 	"\x18AssignPathwayCoordinator\x123.stafett.pathway.v1.AssignPathwayCoordinatorRequest\x1a4.stafett.pathway.v1.AssignPathwayCoordinatorResponse\x12|\n" +
 	"\x15RecordFirstAttendance\x120.stafett.pathway.v1.RecordFirstAttendanceRequest\x1a1.stafett.pathway.v1.RecordFirstAttendanceResponse\x12\x7f\n" +
@@ -1583,11 +1584,11 @@ const file_stafett_pathway_v1_pathway_service_proto_rawDesc = "" +
 	"\x19RecordPatientPostponement\x124.stafett.pathway.v1.RecordPatientPostponementRequest\x1a5.stafett.pathway.v1.RecordPatientPostponementResponse\x12j\n" +
 	"\x0fTransferPathway\x12*.stafett.pathway.v1.TransferPathwayRequest\x1a+.stafett.pathway.v1.TransferPathwayResponse\x12j\n" +
 	"\x0fCompletePathway\x12*.stafett.pathway.v1.CompletePathwayRequest\x1a+.stafett.pathway.v1.CompletePathwayResponse\x12\x97\x01\n" +
-	"\x1eRequestMedicationFreeTreatment\x129.stafett.pathway.v1.RequestMedicationFreeTreatmentRequest\x1a:.stafett.pathway.v1.RequestMedicationFreeTreatmentResponse\x12[\n" +
+	"\x1eRequestMedicationFreeTreatment\x129.stafett.pathway.v1.RequestMedicationFreeTreatmentRequest\x1a:.stafett.pathway.v1.RequestMedicationFreeTreatmentResponse\x12~\n" +
 	"\n" +
-	"GetPathway\x12%.stafett.pathway.v1.GetPathwayRequest\x1a&.stafett.pathway.v1.GetPathwayResponse\x12a\n" +
-	"\fListPathways\x12'.stafett.pathway.v1.ListPathwaysRequest\x1a(.stafett.pathway.v1.ListPathwaysResponse\x12|\n" +
-	"\x15GetDecisionStatistics\x120.stafett.pathway.v1.GetDecisionStatisticsRequest\x1a1.stafett.pathway.v1.GetDecisionStatisticsResponseB\xd6\x01\n" +
+	"GetPathway\x12%.stafett.pathway.v1.GetPathwayRequest\x1a&.stafett.pathway.v1.GetPathwayResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/pathways/{pathway_id}\x12\xd1\x01\n" +
+	"\fListPathways\x12'.stafett.pathway.v1.ListPathwaysRequest\x1a(.stafett.pathway.v1.ListPathwaysResponse\"n\x82\xd3\xe4\x93\x02hZB\x12@/v1/organisations/{unit.org_number}/units/{unit.her_id}/pathways\x12\"/v1/patients/{patient_id}/pathways\x12\xd0\x01\n" +
+	"\x15GetDecisionStatistics\x120.stafett.pathway.v1.GetDecisionStatisticsRequest\x1a1.stafett.pathway.v1.GetDecisionStatisticsResponse\"R\x82\xd3\xe4\x93\x02L\x12J/v1/organisations/{unit.org_number}/units/{unit.her_id}/decisionStatisticsB\xd6\x01\n" +
 	"\x16com.stafett.pathway.v1B\x13PathwayServiceProtoP\x01Z=github.com/stafett/stafett/proto/stafett/pathway/v1;pathwayv1\xa2\x02\x03SPX\xaa\x02\x12Stafett.Pathway.V1\xca\x02\x12Stafett\\Pathway\\V1\xe2\x02\x1eStafett\\Pathway\\V1\\GPBMetadata\xea\x02\x14Stafett::Pathway::V1b\x06proto3"
 
 var (

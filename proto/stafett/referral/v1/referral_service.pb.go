@@ -8,6 +8,7 @@ package referralv1
 
 import (
 	v1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -983,7 +984,7 @@ var File_stafett_referral_v1_referral_service_proto protoreflect.FileDescriptor
 
 const file_stafett_referral_v1_referral_service_proto_rawDesc = "" +
 	"\n" +
-	"*stafett/referral/v1/referral_service.proto\x12\x13stafett.referral.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dstafett/events/v1/types.proto\x1a\"stafett/referral/v1/referral.proto\"\xc7\x03\n" +
+	"*stafett/referral/v1/referral_service.proto\x12\x13stafett.referral.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dstafett/events/v1/types.proto\x1a\"stafett/referral/v1/referral.proto\"\xc7\x03\n" +
 	"\x16ReceiveReferralRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1f\n" +
@@ -1058,16 +1059,16 @@ const file_stafett_referral_v1_referral_service_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\"|\n" +
 	"\x15ListReferralsResponse\x12;\n" +
 	"\treferrals\x18\x01 \x03(\v2\x1d.stafett.referral.v1.ReferralR\treferrals\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x94\a\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x9a\b\n" +
 	"\x0fReferralService\x12l\n" +
 	"\x0fReceiveReferral\x12+.stafett.referral.v1.ReceiveReferralRequest\x1a,.stafett.referral.v1.ReceiveReferralResponse\x12u\n" +
 	"\x12RequestInformation\x12..stafett.referral.v1.RequestInformationRequest\x1a/.stafett.referral.v1.RequestInformationResponse\x12i\n" +
 	"\x0eAssessReferral\x12*.stafett.referral.v1.AssessReferralRequest\x1a+.stafett.referral.v1.AssessReferralResponse\x12l\n" +
 	"\x0fForwardReferral\x12+.stafett.referral.v1.ForwardReferralRequest\x1a,.stafett.referral.v1.ForwardReferralResponse\x12o\n" +
 	"\x10WithdrawReferral\x12,.stafett.referral.v1.WithdrawReferralRequest\x1a-.stafett.referral.v1.WithdrawReferralResponse\x12\x87\x01\n" +
-	"\x18ScheduleFirstAppointment\x124.stafett.referral.v1.ScheduleFirstAppointmentRequest\x1a5.stafett.referral.v1.ScheduleFirstAppointmentResponse\x12`\n" +
-	"\vGetReferral\x12'.stafett.referral.v1.GetReferralRequest\x1a(.stafett.referral.v1.GetReferralResponse\x12f\n" +
-	"\rListReferrals\x12).stafett.referral.v1.ListReferralsRequest\x1a*.stafett.referral.v1.ListReferralsResponseB\xde\x01\n" +
+	"\x18ScheduleFirstAppointment\x124.stafett.referral.v1.ScheduleFirstAppointmentRequest\x1a5.stafett.referral.v1.ScheduleFirstAppointmentResponse\x12\x85\x01\n" +
+	"\vGetReferral\x12'.stafett.referral.v1.GetReferralRequest\x1a(.stafett.referral.v1.GetReferralResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/referrals/{referral_id}\x12\xc5\x01\n" +
+	"\rListReferrals\x12).stafett.referral.v1.ListReferralsRequest\x1a*.stafett.referral.v1.ListReferralsResponse\"]\x82\xd3\xe4\x93\x02W\x12U/v1/organisations/{receiving_unit.org_number}/units/{receiving_unit.her_id}/referralsB\xde\x01\n" +
 	"\x17com.stafett.referral.v1B\x14ReferralServiceProtoP\x01Z?github.com/stafett/stafett/proto/stafett/referral/v1;referralv1\xa2\x02\x03SRX\xaa\x02\x13Stafett.Referral.V1\xca\x02\x13Stafett\\Referral\\V1\xe2\x02\x1fStafett\\Referral\\V1\\GPBMetadata\xea\x02\x15Stafett::Referral::V1b\x06proto3"
 
 var (

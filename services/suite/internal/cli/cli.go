@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 )
@@ -65,5 +66,62 @@ func (m *multiFlag) String() string { return strings.Join(*m, ",") }
 
 func (m *multiFlag) Set(v string) error {
 	*m = append(*m, v)
+	return nil
+}
+
+// origins is the repeatable --cors-origin flag; each value may also be a
+// comma-separated list, as STAFETT_CORS_ORIGIN is. Flags replace the
+// variable's list.
+type origins struct {
+	list    []string
+	fromEnv bool
+	envErr  error
+}
+
+func originsFlag(fs *flag.FlagSet) *origins {
+	o := &origins{}
+	if env := envDefault("cors-origin", ""); env != "" {
+		o.envErr = o.Set(env)
+		o.fromEnv = true
+	}
+	fs.Var(o, "cors-origin", "origin whose pages may call the gRPC address from a browser, e.g. https://console.example.no (repeatable or comma-separated)")
+	return o
+}
+
+// origins are the values given, once the flags are parsed.
+func (o *origins) origins() ([]string, error) {
+	if o.fromEnv && o.envErr != nil {
+		return nil, fmt.Errorf("STAFETT_CORS_ORIGIN: %w", o.envErr)
+	}
+	return o.list, nil
+}
+
+func (o *origins) String() string { return strings.Join(o.list, ",") }
+
+func (o *origins) Set(v string) error {
+	if o.fromEnv {
+		o.list, o.fromEnv, o.envErr = nil, false, nil
+	}
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if err := checkOrigin(part); err != nil {
+			return err
+		}
+		o.list = append(o.list, part)
+	}
+	return nil
+}
+
+// checkOrigin accepts what a browser sends as Origin: scheme, host and
+// optional port, nothing else. A wildcard would let any site's pages call
+// the API, so it is refused.
+func checkOrigin(origin string) error {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil || strings.Contains(u.Host, "*") {
+		return fmt.Errorf("CORS origin %q: want scheme://host[:port], e.g. https://console.example.no", origin)
+	}
 	return nil
 }

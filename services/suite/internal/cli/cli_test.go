@@ -24,7 +24,7 @@ func startDev(t *testing.T, dataDir string) (string, func()) {
 	out, w := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"dev", "--data-dir", dataDir, "--grpc-addr", "127.0.0.1:0", "--log-level", "error"}, w, io.Discard)
+		done <- Main(ctx, []string{"dev", "--data-dir", dataDir, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--log-level", "error"}, w, io.Discard)
 		w.Close()
 	}()
 	addr := ""

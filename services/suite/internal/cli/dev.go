@@ -23,7 +23,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "where JetStream, the pseudonym key and the token signing key live")
-	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", "127.0.0.1:7000"), "gRPC listen address for every service")
+	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", "127.0.0.1:7000"), "listen address of every service: gRPC, gRPC-Web, Connect and REST")
+	httpAddr := fs.String("http-addr", envDefault("http-addr", "127.0.0.1:7080"), "HTTP listen address of the console and the FHIR edge")
+	corsOrigins := originsFlag(fs)
 	natsAddr := fs.String("nats-addr", envDefault("nats-addr", ""), "embedded NATS listen address (default: a random loopback port)")
 	syncAlways := fs.Bool("sync-always", false, "fsync every JetStream write before acknowledging it")
 	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
@@ -38,6 +40,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	// Configuration is read before anything starts, so a typo fails fast.
 	targets, err := loadPathwayTargets(*targetsFile)
+	if err != nil {
+		return err
+	}
+	allowedOrigins, err := corsOrigins.origins()
 	if err != nil {
 		return err
 	}
@@ -72,12 +78,16 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	s, err := suite.Start(ctx, suite.Options{
 		NATS: nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
 		Replicas: 1, Logger: logger, Telemetry: tel, PathwayTargets: targets,
+		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: true,
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "stafett dev\n  NATS:     %s\n  gRPC:     %s\n  data dir: %s\n  tokens:   stafett token --data-dir %s --hpr N --org N --scope referral:read\n",
-		ns.ClientURL(), s.Addr(), *dataDir, *dataDir)
+	fmt.Fprintf(stdout, "stafett dev\n  NATS:     %s\n  gRPC:     %s\n", ns.ClientURL(), s.Addr())
+	if a := s.HTTPAddr(); a != "" {
+		fmt.Fprintf(stdout, "  HTTP:     http://%s\n", a)
+	}
+	fmt.Fprintf(stdout, "  data dir: %s\n  tokens:   stafett token --data-dir %s --hpr N --org N --scope referral:read\n", *dataDir, *dataDir)
 	if *loadDemo {
 		res, err := demo.Load(ctx, s.Addr(), signer, time.Now(), stdout)
 		if err != nil {

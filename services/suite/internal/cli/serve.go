@@ -24,7 +24,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	services := fs.String("services", envDefault("services", strings.Join(suite.AllServices, ",")), "comma-separated services to run")
 	natsURL := fs.String("nats", envDefault("nats-url", nats.DefaultURL), "NATS server URL(s), comma separated")
-	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", ":7000"), "gRPC listen address")
+	grpcAddr := fs.String("grpc-addr", envDefault("grpc-addr", ":7000"), "listen address of every service: gRPC, gRPC-Web, Connect and REST")
+	httpAddr := fs.String("http-addr", envDefault("http-addr", ""), "HTTP listen address of the console and the FHIR edge (default: none)")
+	corsOrigins := originsFlag(fs)
 	jwksURL := fs.String("jwks-url", envDefault("jwks-url", ""), "JWKS URL of the token issuer (HelseID)")
 	issuer := fs.String("issuer", envDefault("issuer", ""), "expected token issuer for JWKS-verified tokens")
 	audience := fs.String("audience", envDefault("audience", authn.Audience), "expected token audience")
@@ -43,6 +45,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// Configuration is read before anything starts, so a typo fails fast.
 	targets, err := loadPathwayTargets(*targetsFile)
+	if err != nil {
+		return err
+	}
+	allowedOrigins, err := corsOrigins.origins()
 	if err != nil {
 		return err
 	}
@@ -89,11 +95,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, ConsentAddr: *consentAddr,
 		Verifier: verifiers, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas,
 		Logger: logger, Telemetry: tel, PathwayTargets: targets,
+		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins,
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "stafett serve: %s on %s\n", *services, s.Addr())
+	if a := s.HTTPAddr(); a != "" {
+		fmt.Fprintf(stdout, "  HTTP: http://%s\n", a)
+	}
 	return serveUntilDone(ctx, s, logger)
 }
 
