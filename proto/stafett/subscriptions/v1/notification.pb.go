@@ -89,14 +89,22 @@ type OutboxEntry struct {
 	// The event's number in the subscription (events-since-subscription-start
 	// as of this notification); a heartbeat or handshake carries the count so far.
 	EventNumber uint64 `protobuf:"varint,4,opt,name=event_number,json=eventNumber,proto3" json:"event_number,omitempty"`
-	// The commit that changed the Task, for events.
+	// The highest event-stream sequence this subscription's outbox covers as
+	// of this entry: a commit at or below it is already queued (or was not
+	// for this subscription), so a redelivered commit is not queued twice.
 	SourceSeq  uint64 `protobuf:"varint,5,opt,name=source_seq,json=sourceSeq,proto3" json:"source_seq,omitempty"`
 	CommitId   string `protobuf:"bytes,6,opt,name=commit_id,json=commitId,proto3" json:"commit_id,omitempty"`
 	ReferralId string `protobuf:"bytes,7,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
 	// Pseudonym of the patient, for the access log.
 	PatientId string `protobuf:"bytes,8,opt,name=patient_id,json=patientId,proto3" json:"patient_id,omitempty"`
 	// When the change was committed (events) or the notification made.
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// The referral's care pathways as of the change, whose commits fold into
+	// its Task alongside the referral's own.
+	PathwayIds []string `protobuf:"bytes,10,rep,name=pathway_ids,json=pathwayIds,proto3" json:"pathway_ids,omitempty"`
+	// The event-stream sequence of the commit that changed the Task, for
+	// events: the Task is rendered as it was right after it.
+	CommitSeq     uint64 `protobuf:"varint,11,opt,name=commit_seq,json=commitSeq,proto3" json:"commit_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -194,11 +202,25 @@ func (x *OutboxEntry) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *OutboxEntry) GetPathwayIds() []string {
+	if x != nil {
+		return x.PathwayIds
+	}
+	return nil
+}
+
+func (x *OutboxEntry) GetCommitSeq() uint64 {
+	if x != nil {
+		return x.CommitSeq
+	}
+	return 0
+}
+
 var File_stafett_subscriptions_v1_notification_proto protoreflect.FileDescriptor
 
 const file_stafett_subscriptions_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"+stafett/subscriptions/v1/notification.proto\x12\x18stafett.subscriptions.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfb\x02\n" +
+	"+stafett/subscriptions/v1/notification.proto\x12\x18stafett.subscriptions.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbb\x03\n" +
 	"\vOutboxEntry\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12'\n" +
 	"\x0fsubscription_id\x18\x02 \x01(\tR\x0esubscriptionId\x12>\n" +
@@ -212,7 +234,12 @@ const file_stafett_subscriptions_v1_notification_proto_rawDesc = "" +
 	"\n" +
 	"patient_id\x18\b \x01(\tR\tpatientId\x12;\n" +
 	"\voccurred_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt*\x94\x01\n" +
+	"occurredAt\x12\x1f\n" +
+	"\vpathway_ids\x18\n" +
+	" \x03(\tR\n" +
+	"pathwayIds\x12\x1d\n" +
+	"\n" +
+	"commit_seq\x18\v \x01(\x04R\tcommitSeq*\x94\x01\n" +
 	"\x10NotificationType\x12!\n" +
 	"\x1dNOTIFICATION_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bNOTIFICATION_TYPE_HANDSHAKE\x10\x01\x12\x1f\n" +
