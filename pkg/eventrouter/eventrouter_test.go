@@ -130,7 +130,7 @@ func TestANackedMessageComesBackBeforeAnythingAfterIt(t *testing.T) {
 	var handled []string
 	failed := false
 	done := make(chan struct{})
-	run(t, js, eventrouter.Durable{Name: "ordered", MaxAckPending: 1, Redelivery: eventrouter.Backoff{Initial: 5 * time.Millisecond}},
+	run(t, js, eventrouter.Durable{Name: "ordered", Redelivery: eventrouter.Backoff{Initial: 5 * time.Millisecond}},
 		func(msg *message.Message) error {
 			rec, err := eventrouter.Record(msg)
 			if err != nil {

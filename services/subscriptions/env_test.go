@@ -21,6 +21,7 @@ import (
 	"time"
 	_ "time/tzdata"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -128,7 +129,7 @@ func (e *env) start() *subscriptions.Service {
 		AccessLog: access.NewGuard(nil, e.audit, e.clock), Clock: e.clock, IDs: idgen.NewULIDs(),
 		Codec: e.codec, AllowLoopback: true, AMQPURL: e.amqpURL,
 		Retry:      subscriptions.Retry{Attempts: 2, Initial: time.Millisecond, Max: 2 * time.Millisecond},
-		Redelivery: subscriptions.Backoff{Initial: 2 * time.Millisecond, Max: 10 * time.Millisecond},
+		Redelivery: subscriptions.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond},
 		Throttle:   10000, HeartbeatCheck: time.Hour,
 	})
 	if err != nil {
@@ -166,12 +167,69 @@ func (e *env) start() *subscriptions.Service {
 // restart stops the running service and starts a new one on the same stream.
 func (e *env) restart() *subscriptions.Service {
 	e.t.Helper()
+	e.stopService()
+	return e.start()
+}
+
+// stopService stops the running service, as a process that ends would.
+func (e *env) stopService() {
+	e.t.Helper()
 	e.mu.Lock()
 	stop := e.stop
 	e.stop = nil
 	e.mu.Unlock()
 	stop()
-	return e.start()
+}
+
+// skipInFanout acknowledges the commit at seq on the fan-out's consumer
+// while no service runs, as the poison queue does with a commit it parks.
+func (e *env) skipInFanout(seq uint64) {
+	e.t.Helper()
+	cons, err := e.js.Consumer(e.t.Context(), eventstore.StreamName, "subscriptions-fanout")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for {
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			md, err := m.Metadata()
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			if md.Sequence.Stream > seq {
+				e.t.Fatalf("the fan-out's consumer is past %d", seq)
+			}
+			if err := m.DoubleAck(e.t.Context()); err != nil {
+				e.t.Fatal(err)
+			}
+			if md.Sequence.Stream == seq {
+				return
+			}
+		}
+		if batch.Error() != nil {
+			e.t.Fatal(batch.Error())
+		}
+	}
+}
+
+// poisonEntry leaves a poison-queue entry for the commit at seq.
+func (e *env) poisonEntry(seq uint64) {
+	e.t.Helper()
+	rec, err := e.store.Get(e.t.Context(), seq)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	msg := nats.NewMsg("stafett.poison.subscriptions")
+	msg.Header.Set("Stafett-Stream", eventstore.StreamName)
+	msg.Header.Set("Stafett-Stream-Seq", strconv.FormatUint(seq, 10))
+	msg.Header.Set("Stafett-Subject", rec.Subject)
+	msg.Header.Set("reason_poisoned", "a test put it here")
+	if _, err := e.js.PublishMsg(e.t.Context(), msg); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 func (e *env) service() *subscriptions.Service {

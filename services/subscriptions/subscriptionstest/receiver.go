@@ -56,12 +56,13 @@ type Receiver struct {
 	attempts int
 	bad      []error
 	arrived  chan struct{}
+	tried    chan struct{}
 }
 
 // NewReceiver starts a receiver for the rest of the test.
 func NewReceiver(tb testing.TB, codec *fhirr4.Codec) *Receiver {
 	tb.Helper()
-	r := &Receiver{codec: codec, arrived: make(chan struct{})}
+	r := &Receiver{codec: codec, arrived: make(chan struct{}), tried: make(chan struct{})}
 	srv := httptest.NewServer(http.HandlerFunc(r.serve))
 	tb.Cleanup(srv.Close)
 	r.URL = srv.URL + "/hook"
@@ -72,6 +73,8 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, err := io.ReadAll(req.Body)
 	r.mu.Lock()
 	r.attempts++
+	close(r.tried)
+	r.tried = make(chan struct{})
 	down, hold, held, once := r.down, r.hold, r.held, r.heldOnce
 	r.mu.Unlock()
 	if hold != nil {
@@ -182,6 +185,23 @@ func (r *Receiver) Wait(ctx context.Context, n int) ([]Notification, error) {
 		case <-ctx.Done():
 			return got, fmt.Errorf("received %d notifications of %d: %w", len(got), n, ctx.Err())
 		case <-arrived:
+		}
+	}
+}
+
+// WaitAttempts returns once n requests arrived, answered or not.
+func (r *Receiver) WaitAttempts(ctx context.Context, n int) error {
+	for {
+		r.mu.Lock()
+		got, tried := r.attempts, r.tried
+		r.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d requests of %d: %w", got, n, ctx.Err())
+		case <-tried:
 		}
 	}
 }

@@ -18,6 +18,8 @@ type Spec struct {
 	Headers []string
 	// Heartbeat is the heartbeat period in seconds, 0 for none.
 	Heartbeat int
+	// Timeout is the backport-timeout in seconds, 0 for the server's default.
+	Timeout int
 }
 
 const backport = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/"
@@ -57,8 +59,15 @@ func (s Spec) JSON() []byte {
 	if len(s.Headers) > 0 {
 		channel["header"] = s.Headers
 	}
+	var ext []any
 	if s.Heartbeat > 0 {
-		channel["extension"] = []any{map[string]any{"url": backport + "backport-heartbeat-period", "valueUnsignedInt": s.Heartbeat}}
+		ext = append(ext, map[string]any{"url": backport + "backport-heartbeat-period", "valueUnsignedInt": s.Heartbeat})
+	}
+	if s.Timeout > 0 {
+		ext = append(ext, map[string]any{"url": backport + "backport-timeout", "valueUnsignedInt": s.Timeout})
+	}
+	if len(ext) > 0 {
+		channel["extension"] = ext
 	}
 	body, err := json.Marshal(map[string]any{
 		"resourceType": "Subscription",

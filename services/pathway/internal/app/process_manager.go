@@ -86,10 +86,7 @@ func (a *App) RunProcessManager(ctx context.Context, opts ProcessManagerOptions)
 		Name:        opts.Consumer,
 		Description: "Pathway process manager: starts a pathway per referral granted a right",
 		Filters:     []string{eventstore.ContextFilter("referral")},
-		// Referrals are independent of one another: let JetStream hand out
-		// more than one commit before the first is acknowledged.
-		MaxAckPending: 256,
-		Redelivery:    opts.Redelivery,
+		Redelivery:  opts.Redelivery,
 	}
 	cons, err := durable.Ensure(ctx, opts.JetStream)
 	if err != nil {

@@ -125,7 +125,7 @@ func New(d Deps) *App {
 		d.Throttle = 50
 	}
 	if d.Retry.Attempts == 0 {
-		d.Retry = Retry{Attempts: 3, Initial: 200 * time.Millisecond, Max: 2 * time.Second}
+		d.Retry = Retry{Attempts: 2, Initial: 200 * time.Millisecond, Max: time.Second}
 	}
 	a := &App{Deps: d, tasks: newTaskFold(), starts: map[string]uint64{}, changed: make(chan struct{}, 1)}
 	a.runtime = decider.NewRuntime(d.Store, d.Image, d.Clock, d.IDs, 0)

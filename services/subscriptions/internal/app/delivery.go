@@ -22,17 +22,18 @@ import (
 // deliveryDurable is one subscription's consumer of its outbox: one
 // notification in flight, so they arrive in order, and a failed one comes
 // back first, after a backoff that grows to 5 minutes and never gives up.
-// AckWait outlasts the handler's own retries.
+// AckWait outlasts the handler's own retries, and no more: it is also how
+// long a notification that was in flight when a process died waits before
+// it is handed out again.
 func deliveryDurable(id string, r Retry, timeout time.Duration, redelivery eventrouter.Backoff) eventrouter.Durable {
 	attempts := time.Duration(max(r.Attempts, 1))
 	return eventrouter.Durable{
-		Name:          "subscriptions-deliver-" + id,
-		Description:   "Subscriptions: delivery of one subscription's notifications",
-		Stream:        adapters.OutboxStream,
-		Filters:       []string{adapters.OutboxSubject(id)},
-		MaxAckPending: 1,
-		AckWait:       attempts*(timeout+r.Max) + 30*time.Second,
-		Redelivery:    redelivery,
+		Name:        "subscriptions-deliver-" + id,
+		Description: "Subscriptions: delivery of one subscription's notifications",
+		Stream:      adapters.OutboxStream,
+		Filters:     []string{adapters.OutboxSubject(id)},
+		AckWait:     attempts*(timeout+r.Max) + time.Second,
+		Redelivery:  redelivery,
 	}
 }
 

@@ -41,8 +41,10 @@ func fanoutDurable() eventrouter.Durable {
 		Filters: []string{
 			eventstore.ContextFilter("referral"), eventstore.ContextFilter("pathway"), eventstore.ContextFilter("subscriptions"),
 		},
-		MaxAckPending: 1,
-		Redelivery:    eventrouter.Backoff{Initial: 100 * time.Millisecond, Max: 5 * time.Second},
+		// Handling a commit takes milliseconds; a commit in hand when a
+		// process died comes back after this.
+		AckWait:    5 * time.Second,
+		Redelivery: eventrouter.Backoff{Initial: 100 * time.Millisecond, Max: 5 * time.Second},
 	}
 }
 

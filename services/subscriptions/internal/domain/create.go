@@ -16,7 +16,7 @@ import (
 
 // Limits on a channel's timing.
 const (
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = 10 * time.Second
 	MaxTimeout     = 60 * time.Second
 	// MinHeartbeat keeps a subscriber from asking for a notification a second.
 	MinHeartbeat = 10 * time.Second

@@ -4,11 +4,11 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/google/uuid"
 	cpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/codes_go_proto"
 	dpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
 	bcrpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/bundle_and_contained_resource_go_proto"
 	parpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/parameters_go_proto"
+	"github.com/google/uuid"
 
 	"github.com/stafett/stafett/pkg/fhirr4"
 	"github.com/stafett/stafett/services/subscriptions/internal/app"
@@ -175,4 +175,3 @@ func codeParam(name, code string) *parpb.Parameters_Parameter {
 func stringParam(name, s string) *parpb.Parameters_Parameter {
 	return param(name, &parpb.Parameters_Parameter_ValueX{Choice: &parpb.Parameters_Parameter_ValueX_StringValue{StringValue: fhirr4.String(s)}})
 }
-
