@@ -66,6 +66,7 @@ type env struct {
 	patient    string
 	nationalID string
 	amqpURL    string
+	resolver   subscriptions.Resolver
 
 	mu      sync.Mutex
 	svc     *subscriptions.Service
@@ -73,7 +74,11 @@ type env struct {
 	stop    func()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with a change to the environment before the service
+// starts.
+func newEnvWith(t *testing.T, configure func(*env)) *env {
 	t.Helper()
 	store, nc := eventstoretest.Open(t)
 	js, err := jetstream.New(nc)
@@ -117,6 +122,9 @@ func newEnv(t *testing.T) *env {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(e.fhir.Close)
+	if configure != nil {
+		configure(e)
+	}
 	e.start()
 	return e
 }
@@ -127,7 +135,7 @@ func (e *env) start() *subscriptions.Service {
 	svc, err := subscriptions.New(e.t.Context(), subscriptions.Config{
 		Store: e.store, JetStream: e.js, Replicas: 1,
 		AccessLog: access.NewGuard(nil, e.audit, e.clock), Clock: e.clock, IDs: idgen.NewULIDs(),
-		Codec: e.codec, AllowLoopback: true, AMQPURL: e.amqpURL,
+		Codec: e.codec, AllowLoopback: true, AMQPURL: e.amqpURL, Resolver: e.resolver,
 		Retry:      subscriptions.Retry{Attempts: 2, Initial: time.Millisecond, Max: 2 * time.Millisecond},
 		Redelivery: subscriptions.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond},
 		Throttle:   10000, HeartbeatCheck: time.Hour,

@@ -51,6 +51,9 @@ type Retry = app.Retry
 // Backoff is a consumer's redelivery backoff.
 type Backoff = eventrouter.Backoff
 
+// Resolver resolves a rest-hook's host name.
+type Resolver = app.Resolver
+
 // Config is what the service needs from its host.
 type Config struct {
 	Store     *eventstore.Store
@@ -86,7 +89,7 @@ type Config struct {
 	// HeartbeatCheck is how often due heartbeats are looked for (default 5 s).
 	HeartbeatCheck time.Duration
 	// Resolver resolves rest-hook hosts when a subscription is made.
-	Resolver   app.Resolver
+	Resolver   Resolver
 	Tracer     trace.Tracer
 	Propagator eventstore.Propagator
 }
@@ -211,4 +214,23 @@ func (s *Service) WaitStatus(ctx context.Context, id string, status string) erro
 		}
 	}
 	return fmt.Errorf("subscriptions: %s never showed %s: %w", id, status, ctx.Err())
+}
+
+// WaitDelivered blocks until every notification queued for the
+// subscription so far has been taken by its receiver.
+func (s *Service) WaitDelivered(ctx context.Context, id string) error {
+	last, err := s.app.Outbox.Last(ctx, id)
+	if err != nil {
+		return err
+	}
+	updates, err := s.app.Deliveries.Watch(ctx, id)
+	if err != nil {
+		return err
+	}
+	for d := range updates {
+		if d.DeliveredThrough >= last.Seq {
+			return nil
+		}
+	}
+	return fmt.Errorf("subscriptions: %s not delivered through %d: %w", id, last.Seq, ctx.Err())
 }

@@ -85,7 +85,7 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
-	n, perr := r.parse(body)
+	n, perr := Parse(r.codec, body)
 	if perr == nil && req.Header.Get("Content-Type") != fhirr4.ContentType {
 		perr = fmt.Errorf("content type %q", req.Header.Get("Content-Type"))
 	}
@@ -102,9 +102,10 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// parse reads a notification Bundle with the FHIR library.
-func (r *Receiver) parse(body []byte) (Notification, error) {
-	cr, err := r.codec.Parse(body)
+// Parse reads a notification Bundle with the FHIR library, whichever
+// channel it came by.
+func Parse(codec *fhirr4.Codec, body []byte) (Notification, error) {
+	cr, err := codec.Parse(body)
 	if err != nil {
 		return Notification{}, err
 	}
