@@ -50,7 +50,7 @@ func Searchset(base *url.URL, req *http.Request, resources []proto.Message, next
 			return nil, err
 		}
 		b.Entry = append(b.Entry, &bcrpb.Bundle_Entry{
-			FullUrl:  URI(ResourceURL(base, ResourceType(r), idOf(r))),
+			FullUrl:  URI(ResourceURL(base, ResourceType(r), IDOf(r))),
 			Resource: cr,
 			Search:   &bcrpb.Bundle_Entry_Search{Mode: &bcrpb.Bundle_Entry_Search_ModeCode{Value: cpb.SearchEntryModeCode_MATCH}},
 		})
@@ -58,7 +58,8 @@ func Searchset(base *url.URL, req *http.Request, resources []proto.Message, next
 	return b, nil
 }
 
-func idOf(resource proto.Message) string {
+// IDOf is a resource message's logical id ("" when it has none).
+func IDOf(resource proto.Message) string {
 	m := resource.ProtoReflect()
 	f := m.Descriptor().Fields().ByName("id")
 	if f == nil || f.Message() == nil {

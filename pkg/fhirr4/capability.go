@@ -62,10 +62,10 @@ func (r *Router) capabilityStatement() (*cspb.CapabilityStatement, error) {
 		rest.Resource = append(rest.Resource, res)
 	}
 	return &cspb.CapabilityStatement{
-		Status:      &cspb.CapabilityStatement_StatusCode{Value: cpb.PublicationStatusCode_ACTIVE},
-		Date:        DateTime(started),
-		Kind:        &cspb.CapabilityStatement_KindCode{Value: cpb.CapabilityStatementKindCode_INSTANCE},
-		Software:    &cspb.CapabilityStatement_Software{Name: String(r.cfg.Software), Version: String(r.cfg.Version)},
+		Status:   &cspb.CapabilityStatement_StatusCode{Value: cpb.PublicationStatusCode_ACTIVE},
+		Date:     DateTime(started),
+		Kind:     &cspb.CapabilityStatement_KindCode{Value: cpb.CapabilityStatementKindCode_INSTANCE},
+		Software: &cspb.CapabilityStatement_Software{Name: String(r.cfg.Software), Version: String(r.cfg.Version)},
 		Implementation: &cspb.CapabilityStatement_Implementation{
 			Description: String(r.cfg.Software + " FHIR R4 API"),
 		},

@@ -28,6 +28,7 @@ const (
 	IssueLogin           IssueCode = "login"
 	IssueForbidden       IssueCode = "forbidden"
 	IssueTransient       IssueCode = "transient"
+	IssueTooCostly       IssueCode = "too-costly"
 	IssueProcessing      IssueCode = "processing"
 	IssueInformational   IssueCode = "informational"
 )
@@ -46,6 +47,7 @@ var issueCodes = map[IssueCode]cpb.IssueTypeCode_Value{
 	IssueLogin:           cpb.IssueTypeCode_LOGIN,
 	IssueForbidden:       cpb.IssueTypeCode_FORBIDDEN,
 	IssueTransient:       cpb.IssueTypeCode_TRANSIENT,
+	IssueTooCostly:       cpb.IssueTypeCode_TOO_COSTLY,
 	IssueProcessing:      cpb.IssueTypeCode_PROCESSING,
 	IssueInformational:   cpb.IssueTypeCode_INFORMATIONAL,
 }

@@ -144,29 +144,24 @@ const (
 	unitRef     = "unit"
 )
 
-// ServiceRequest renders the referral as the sender's ServiceRequest: the
-// same identifiers, priority, reason and addressed unit it was created
-// with, so posting it again is recognised as the same referral. Its status
-// follows the referral: revoked when withdrawn, completed with the pathway.
+// ServiceRequest renders the referral as the sender's ServiceRequest, as it
+// was received: the same identifier, subject, referrer, addressed unit,
+// reason and priority, so that posting it again is recognised as the same
+// referral. It never changes (version 1, last updated at receipt); what
+// happens to the referral is on its Task, and a replayed create returns
+// the first answer, never the current state.
 func (s TaskState) ServiceRequest() *srpb.ServiceRequest {
-	status := cpb.RequestStatusCode_ACTIVE
-	switch s.Status {
-	case TaskCancelled:
-		status = cpb.RequestStatusCode_REVOKED
-	case TaskCompleted:
-		status = cpb.RequestStatusCode_COMPLETED
-	}
 	sr := &srpb.ServiceRequest{
 		Id:       ID(s.ReferralID),
-		Meta:     s.meta(),
-		Status:   &srpb.ServiceRequest_StatusCode{Value: status},
+		Meta:     &dpb.Meta{VersionId: ID("1"), LastUpdated: Instant(s.ReceivedAt)},
+		Status:   &srpb.ServiceRequest_StatusCode{Value: cpb.RequestStatusCode_ACTIVE},
 		Intent:   &srpb.ServiceRequest_IntentCode{Value: cpb.RequestIntentCode_ORDER},
 		Priority: &srpb.ServiceRequest_PriorityCode{Value: Priority(s.Urgency)},
 		Subject:  LogicalReference("Patient", s.patientSystem(), s.PatientNationalID),
 		Requester: &dpb.Reference{
 			Reference: &dpb.Reference_Fragment{Fragment: String(referrerRef)},
 		},
-		Performer: []*dpb.Reference{{Reference: &dpb.Reference_Fragment{Fragment: String(unitRef)}}},
+		Performer:  []*dpb.Reference{{Reference: &dpb.Reference_Fragment{Fragment: String(unitRef)}}},
 		ReasonCode: []*dpb.CodeableConcept{Text(s.Reason)},
 	}
 	if s.Identifier.Value != "" {

@@ -85,6 +85,14 @@ type Resource struct {
 	Operations        []Operation
 }
 
+// Edge is one service's part of the FHIR API: its resource types and,
+// for at most one service, the transaction interaction.
+type Edge struct {
+	Resources        []Resource
+	Transaction      http.Handler
+	TransactionScope string
+}
+
 // Config configures a Router.
 type Config struct {
 	// Base is the path the router is mounted at, e.g. "/fhir/R4".

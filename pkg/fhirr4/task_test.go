@@ -31,7 +31,7 @@ var (
 )
 
 // commit wraps events as the aggregate's n-th commit, decided n hours after t0.
-func commit(t *testing.T, aggregateType, id string, n int, events ...proto.Message) *eventsv1.Commit {
+func commit(t testing.TB, aggregateType, id string, n int, events ...proto.Message) *eventsv1.Commit {
 	t.Helper()
 	c := &eventsv1.Commit{
 		CommitId: "c", AggregateType: aggregateType, AggregateId: id, AggregateVersion: uint64(n),
@@ -242,7 +242,7 @@ func TestTaskRendersAsValidR4(t *testing.T) {
 	}
 }
 
-func newCodec(t *testing.T) *fhirr4.Codec {
+func newCodec(t testing.TB) *fhirr4.Codec {
 	t.Helper()
 	c, err := fhirr4.NewCodec("Europe/Oslo")
 	if err != nil {

@@ -64,3 +64,13 @@ func DayDateTime(d civil.Date) *dpb.DateTime {
 
 // TimeOf is the instant a dateTime or instant's value names.
 func TimeOf(valueUs int64) time.Time { return time.UnixMicro(valueUs).UTC() }
+
+// DateOf is the calendar date a dateTime names, in the zone it was written
+// in (a parsed date without a zone is in the parser's zone).
+func DateOf(dt *dpb.DateTime) civil.Date {
+	loc, err := time.LoadLocation(dt.GetTimezone())
+	if err != nil {
+		loc = time.UTC
+	}
+	return civil.Of(time.UnixMicro(dt.GetValueUs()), loc)
+}

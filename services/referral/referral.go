@@ -45,6 +45,9 @@ type Config struct {
 // Service is a running referral service.
 type Service struct {
 	app        *app.App
+	tasks      *app.Tasks
+	view       *app.TaskView
+	zone       *time.Location
 	pseudonyms *ids.Pseudonymizer
 	feed       *eventstore.Subscription
 	logger     *slog.Logger
@@ -82,7 +85,15 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{app: a, pseudonyms: cfg.Pseudonyms, feed: feed, logger: cfg.Logger, interval: cfg.DeadlineInterval}, nil
+	view, err := app.StartTaskView(ctx, cfg.Store, cfg.Logger)
+	if err != nil {
+		feed.Stop()
+		return nil, err
+	}
+	return &Service{
+		app: a, tasks: app.NewTasks(a, view), view: view, zone: cfg.Zone, pseudonyms: cfg.Pseudonyms,
+		feed: feed, logger: cfg.Logger, interval: cfg.DeadlineInterval,
+	}, nil
 }
 
 // Register adds the gRPC service.
@@ -96,6 +107,7 @@ func (s *Service) Scopes() authn.Policy { return ports.Scopes() }
 // Run watches deadlines until ctx ends, then stops the feed.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.feed.Stop()
+	defer s.view.Stop()
 	s.app.WatchDeadlines(ctx, s.interval, s.logger)
 	return nil
 }

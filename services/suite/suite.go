@@ -27,6 +27,7 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/eventstore"
+	"github.com/stafett/stafett/pkg/fhirr4"
 	"github.com/stafett/stafett/pkg/grpcerr"
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
@@ -58,6 +59,9 @@ type Options struct {
 	// HTTPHandlers are mounted on the HTTP site's mux by pattern (e.g.
 	// "/console/"); Suite.HandleHTTP mounts more after the start.
 	HTTPHandlers map[string]http.Handler
+	// FHIRResources add resource types to the FHIR API at FHIRBase (a
+	// Subscription handler, say), each built with the API's codec.
+	FHIRResources []func(*fhirr4.Codec) []fhirr4.Resource
 	// CORSOrigins may call the gRPC address from a browser ("https://…").
 	CORSOrigins []string
 	// CORSAllowOwnOrigin also allows the HTTP site's own origin, as dev
@@ -233,6 +237,10 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	s.port = newOnePort(s.listener, s.server, api)
 	if s.site != nil {
 		s.site.handle(opts.HTTPHandlers)
+		if err := s.mountFHIR(opts, services, verifier); err != nil {
+			s.peers.Close()
+			return nil, err
+		}
 	}
 
 	ok = true

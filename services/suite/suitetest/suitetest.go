@@ -32,7 +32,8 @@ type Env struct {
 	Suite      *suite.Suite
 	Client     *grpc.ClientConn
 
-	services []string
+	services  []string
+	configure func(*suite.Options)
 }
 
 // Start runs the suite against a fresh embedded JetStream.
@@ -47,6 +48,14 @@ func Start(tb testing.TB) *Env {
 func StartWith(tb testing.TB, opts natsembed.Options, services ...string) *Env {
 	tb.Helper()
 	srv, nc := natstest.ConnWith(tb, opts)
+	env := newEnv(tb, srv, nc)
+	env.services = services
+	env.Restart()
+	return env
+}
+
+func newEnv(tb testing.TB, srv *natsembed.Server, nc *nats.Conn) *Env {
+	tb.Helper()
 	signer, err := authn.LoadOrCreateSigner(tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)
@@ -56,8 +65,17 @@ func StartWith(tb testing.TB, opts natsembed.Options, services ...string) *Env {
 		tb.Fatal(err)
 	}
 	// Monday 2 March 2026, 09:00 in Oslo.
-	env := &Env{T: tb, NATS: srv, Conn: nc, Clock: clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)), Signer: signer, Pseudonyms: pseudonyms}
-	env.services = services
+	return &Env{T: tb, NATS: srv, Conn: nc, Clock: clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)), Signer: signer, Pseudonyms: pseudonyms}
+}
+
+// StartConfigured runs every service against a fresh embedded JetStream,
+// with configure changing the suite's options (an HTTP address, CORS
+// origins, telemetry) on every start.
+func StartConfigured(tb testing.TB, configure func(*suite.Options)) *Env {
+	tb.Helper()
+	srv, nc := natstest.ConnWith(tb, natsembed.Options{})
+	env := newEnv(tb, srv, nc)
+	env.configure = configure
 	env.Restart()
 	return env
 }
@@ -70,14 +88,18 @@ func (e *Env) Restart() {
 		e.Suite.Shutdown(context.Background())
 		e.Client.Close()
 	}
-	s, err := suite.Start(context.Background(), suite.Options{
+	opts := suite.Options{
 		NATS: e.Conn, Services: e.services, Verifier: e.Signer.Verifier(time.Now), Signer: e.Signer, Pseudonyms: e.Pseudonyms, Clock: e.Clock,
 		// The watcher is driven by the tests through CheckDeadlines.
 		DeadlineInterval: time.Hour,
 		// Watches notice access that ends without an event (the fake clock
 		// moving past an emergency access) within a test's patience.
 		WatchRecheck: 20 * time.Millisecond,
-	})
+	}
+	if e.configure != nil {
+		e.configure(&opts)
+	}
+	s, err := suite.Start(context.Background(), opts)
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -150,4 +172,15 @@ func (e *Env) LastSeq(ctx context.Context) uint64 {
 		e.T.Fatal(err)
 	}
 	return seq
+}
+
+// FHIRBase is the FHIR API's base URL, for a suite started with an HTTP
+// address (suite.Options.HTTPAddr).
+func (e *Env) FHIRBase() string {
+	e.T.Helper()
+	addr := e.Suite.HTTPAddr()
+	if addr == "" {
+		e.T.Fatal("the suite was started without an HTTP address")
+	}
+	return "http://" + addr + suite.FHIRBase
 }

@@ -116,7 +116,13 @@ func (a *App) reveal(ctx context.Context, actor domain.Actor, r domain.Referral,
 // tryReveal is reveal for listings, where a refusal just leaves the
 // referral out.
 func (a *App) tryReveal(ctx context.Context, actor domain.Actor, r domain.Referral, operation string) (bool, error) {
-	who, read := accessActor(actor), readOf(r, operation)
+	return a.tryRevealRead(ctx, actor, r, readOf(r, operation))
+}
+
+// tryRevealRead is tryReveal for a read described by its caller (another
+// edge names its own operations in the access log).
+func (a *App) tryRevealRead(ctx context.Context, actor domain.Actor, r domain.Referral, read access.Read) (bool, error) {
+	who := accessActor(actor)
 	d, ok, err := a.guard.Check(ctx, who, read)
 	if err != nil || !ok {
 		return false, err
