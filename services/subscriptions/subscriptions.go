@@ -181,6 +181,12 @@ func (s *Service) Scopes() authn.Policy { return ports.AdminScopes() }
 // FHIRResources are the resource types this service adds to the FHIR router.
 func (s *Service) FHIRResources() []fhirr4.Resource { return []fhirr4.Resource{s.fhir.Resource()} }
 
+// FHIR is the service's part of the FHIR R4 API mounted at base
+// ("/fhir/R4"): the Subscription resource with $status and $events.
+func (s *Service) FHIR(codec *fhirr4.Codec, base string) fhirr4.Edge {
+	return fhirr4.Edge{Resources: []fhirr4.Resource{ports.NewFHIR(s.app, codec, base).Resource()}}
+}
+
 // Run runs the fan-out, the deliveries and the heartbeats until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.feed.Stop()

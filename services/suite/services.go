@@ -47,6 +47,9 @@ type deps struct {
 	replicas int
 	// telemetry, if set, traces the routers' handling of commits.
 	telemetry *telemetry.Providers
+	// feeds and fhirBase configure the subscriptions service.
+	feeds    FeedOptions
+	fhirBase string
 }
 
 // builder builds one service and records it on the suite.
@@ -59,7 +62,8 @@ func builders() map[string]builder {
 		"referral":   buildReferral,
 		"pathway":    buildPathway,
 		"continuity": buildContinuity,
-		"handoffs":   buildHandoffs,
+		"handoffs":      buildHandoffs,
+		"subscriptions": buildSubscriptions,
 	}
 }
 
