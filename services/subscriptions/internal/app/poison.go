@@ -7,6 +7,7 @@ import (
 
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/fhirr4"
 	"github.com/stafett/stafett/services/subscriptions/internal/adapters"
 )
@@ -58,19 +59,23 @@ func (a *App) ReplayPoison(ctx context.Context, c Caller, id uint64) (int, error
 	if err != nil {
 		return 0, errs.Unavailable("poison queue", err)
 	}
+	stillPoison := errs.Precondition("the commit at sequence %d still cannot be built", p.Seq)
 	rec, err := a.Store.Get(ctx, p.Seq)
-	if err != nil {
-		return 0, errs.Precondition("the commit still cannot be read: %v", err)
+	switch {
+	case errors.Is(err, eventstore.ErrUndecodable):
+		return 0, stillPoison
+	case err != nil:
+		return 0, errs.Unavailable("event stream", err)
 	}
 	if rec.Commit.GetAggregateType() == "subscription" {
 		if err := a.Image.Apply(rec); err != nil {
-			return 0, errs.Precondition("the commit still cannot be built: %v", err)
+			return 0, stillPoison
 		}
 		return 0, a.dropPoison(ctx, id)
 	}
 	events, err := rec.Events()
 	if err != nil {
-		return 0, errs.Precondition("the commit still cannot be built: %v", err)
+		return 0, stillPoison
 	}
 	referralID := rec.Commit.GetAggregateId()
 	if rec.Commit.GetAggregateType() == "pathway" {
