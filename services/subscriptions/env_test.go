@@ -138,7 +138,7 @@ func (e *env) start() *subscriptions.Service {
 		Codec: e.codec, AllowLoopback: true, AMQPURL: e.amqpURL, Resolver: e.resolver,
 		Retry:      subscriptions.Retry{Attempts: 2, Initial: time.Millisecond, Max: 2 * time.Millisecond},
 		Redelivery: subscriptions.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond},
-		Throttle:   10000, HeartbeatCheck: time.Hour,
+		Throttle:   1000, HeartbeatCheck: time.Hour,
 	})
 	if err != nil {
 		e.t.Fatal(err)

@@ -17,7 +17,7 @@ func buildSubscriptions(ctx context.Context, s *Suite, d deps) (service, error) 
 		Store: d.store, JetStream: d.js, Replicas: d.replicas, AccessLog: d.guard, Clock: d.clock, IDs: d.ids,
 		Logger: d.logger.With("service", "subscriptions"), Codec: codec, FHIRPath: FHIRBase, FHIRBase: d.fhirBase,
 		AllowLoopback: d.feeds.LoopbackRestHooks, AMQPURL: d.feeds.AMQPURL,
-		Retry: d.feeds.Retry, Redelivery: d.feeds.Redelivery,
+		Retry: d.feeds.Retry, Redelivery: d.feeds.Redelivery, Throttle: d.feeds.Throttle,
 	}
 	if d.telemetry != nil {
 		cfg.Tracer, cfg.Propagator = d.telemetry.Tracer("stafett/subscriptions"), d.telemetry

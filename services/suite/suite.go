@@ -113,6 +113,8 @@ type FeedOptions struct {
 	// (tests shorten them).
 	Retry      subscriptions.Retry
 	Redelivery subscriptions.Backoff
+	// Throttle bounds each subscriber's notifications per second (default 50).
+	Throttle int64
 }
 
 type service interface {
