@@ -58,10 +58,10 @@ type builder func(ctx context.Context, s *Suite, d deps) (service, error)
 // builders maps service names to their builders; one file per service.
 func builders() map[string]builder {
 	return map[string]builder{
-		"consent":    buildConsent,
-		"referral":   buildReferral,
-		"pathway":    buildPathway,
-		"continuity": buildContinuity,
+		"consent":       buildConsent,
+		"referral":      buildReferral,
+		"pathway":       buildPathway,
+		"continuity":    buildContinuity,
 		"handoffs":      buildHandoffs,
 		"subscriptions": buildSubscriptions,
 	}
