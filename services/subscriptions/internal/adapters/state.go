@@ -107,7 +107,17 @@ func (d *Deliveries) Watch(ctx context.Context, id string) (<-chan domain.Delive
 	go func() {
 		defer close(out)
 		defer func() { _ = w.Stop() }()
-		for e := range w.Updates() {
+		for {
+			var e jetstream.KeyValueEntry
+			var open bool
+			select {
+			case <-ctx.Done():
+				return
+			case e, open = <-w.Updates():
+				if !open {
+					return
+				}
+			}
 			if e == nil || e.Operation() != jetstream.KeyValuePut {
 				continue
 			}
