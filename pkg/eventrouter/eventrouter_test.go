@@ -224,3 +224,18 @@ func TestRedeliveryBacksOffDoublingUpToItsCeiling(t *testing.T) {
 		t.Errorf("default ceiling %v, want 5m", got)
 	}
 }
+
+func TestADurableConsumerHandsOutOneMessageAtATimeAndNeverGivesUpByCount(t *testing.T) {
+	_, js := newStore(t)
+	cons, err := eventrouter.Durable{Name: "patient"}.Ensure(t.Context(), js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := cons.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.MaxDeliver != -1 || info.Config.MaxAckPending != 1 || info.Config.AckPolicy != jetstream.AckExplicitPolicy {
+		t.Fatalf("consumer config %+v", info.Config)
+	}
+}

@@ -20,18 +20,6 @@ import (
 // once it has printed it, and a stop function that waits for a clean exit.
 func startDev(t *testing.T, dataDir string) (string, func()) {
 	t.Helper()
-	d := startDevPrinted(t, dataDir)
-	return d.grpc, d.stop
-}
-
-// dev is a running `stafett dev` and the addresses it printed.
-type dev struct {
-	grpc, nats string
-	stop       func()
-}
-
-func startDevPrinted(t *testing.T, dataDir string) dev {
-	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	out, w := io.Pipe()
 	done := make(chan int, 1)
@@ -39,12 +27,9 @@ func startDevPrinted(t *testing.T, dataDir string) dev {
 		done <- Main(ctx, []string{"dev", "--data-dir", dataDir, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--log-level", "error"}, w, io.Discard)
 		w.Close()
 	}()
-	addr, natsURL := "", ""
+	addr := ""
 	lines := bufio.NewScanner(out)
 	for lines.Scan() {
-		if a, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "NATS:"); ok {
-			natsURL = strings.TrimSpace(a)
-		}
 		if a, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "gRPC:"); ok {
 			addr = strings.TrimSpace(a)
 			break
@@ -55,12 +40,12 @@ func startDevPrinted(t *testing.T, dataDir string) dev {
 		t.Fatalf("stafett dev exited with %d before printing its address", <-done)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	return dev{grpc: addr, nats: natsURL, stop: func() {
+	return addr, func() {
 		cancel()
 		if code := <-done; code != 0 {
 			t.Errorf("stafett dev exited with %d", code)
 		}
-	}}
+	}
 }
 
 func token(t *testing.T, args ...string) string {

@@ -7,29 +7,29 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/stafett/stafett/pkg/authn"
+	"github.com/stafett/stafett/services/suite/suitetest"
 )
 
 func TestPoisonListShowsACommitNoNotificationCouldBeBuiltFromAndReplayRefusesItStill(t *testing.T) {
-	dataDir := t.TempDir()
-	d := startDevPrinted(t, dataDir)
-	defer d.stop()
-	nc, err := nats.Connect(d.nats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := nc.JetStream()
+	env := suitetest.Start(t)
+	js, err := jetstream.New(env.Conn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const subject = "stafett.events.referral.referral.garbled"
-	if _, err := js.Publish(subject, []byte("not a commit")); err != nil {
+	if _, err := js.Publish(t.Context(), subject, []byte("not a commit")); err != nil {
 		t.Fatal(err)
 	}
+	operator := env.Token(authn.TokenSpec{
+		Subject: "ops:983974724", ChildOrgNumber: "983974724", Role: authn.RoleOps,
+		Scopes: []string{"subscriptions:read", "subscriptions:write"},
+	})
 	poison := func(verb string, args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
-		argv := append([]string{"poison", verb, "--grpc-addr", d.grpc, "--data-dir", dataDir, "--org", "983974724"}, args...)
+		argv := append([]string{"poison", verb, "--grpc-addr", env.Suite.Addr(), "--token", operator}, args...)
 		code := Main(t.Context(), argv, &out, &errOut)
 		return code, out.String(), errOut.String()
 	}
@@ -59,5 +59,12 @@ func TestPoisonListShowsACommitNoNotificationCouldBeBuiltFromAndReplayRefusesItS
 	}
 	if code, out, _ := poison("list"); code != 0 || !strings.Contains(out, subject) {
 		t.Fatalf("after a failed replay the entry is gone: %s", out)
+	}
+	// An integration engine is not an operator.
+	engine := env.Token(authn.TokenSpec{Subject: "client:x", ChildOrgNumber: "983974724", Role: authn.RoleIntegration,
+		Scopes: []string{"subscriptions:read"}})
+	var out, stderr bytes.Buffer
+	if code := Main(t.Context(), []string{"poison", "list", "--grpc-addr", env.Suite.Addr(), "--token", engine}, &out, &stderr); code == 0 {
+		t.Fatalf("an engine listed the poison queue: %s", out.String())
 	}
 }
