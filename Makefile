@@ -11,7 +11,7 @@ TOOLS := github.com/bufbuild/buf/cmd/buf \
 PACKAGES = $(shell go list -m -f '{{.Dir}}/...')
 RUN_ARGS ?=
 
-.PHONY: run test build generate check-generated lint tools bench clean
+.PHONY: run test build generate check-generated lint tools bench bench-feeds clean
 
 ## run: every service and an embedded JetStream in one process (stafett dev)
 run:
@@ -61,6 +61,10 @@ lint: tools
 ## bench: ReceiveReferral through gRPC against raw JetStream in the same run
 bench:
 	go test -run '^$$' -bench . -benchtime 3s -count 1 ./services/suite/
+
+## bench-feeds: notification lag, commit to rest-hook receiver, five samples of each variant
+bench-feeds:
+	go test -run '^$$' -bench NotificationLag -benchtime 300x -count 5 ./services/suite/
 
 ## tools: buf, protoc plugins and grpcurl, built from tools/go.mod into .bin/
 tools: $(BIN)/.tools-stamp

@@ -136,7 +136,7 @@ func (e *env) start() *app.App {
 // runProcessManager runs a's process manager for the rest of the test.
 func (e *env) runProcessManager(a *app.App) {
 	e.t.Helper()
-	sub, err := a.RunProcessManager(e.t.Context(), nil)
+	sub, err := a.RunProcessManager(e.t.Context(), app.ProcessManagerOptions{JetStream: e.js})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	loadDemo := fs.Bool("demo", false, "load the demo scenario through the API (idempotent: a second start adds nothing)")
+	amqpURL := fs.String("amqp-url", envDefault("amqp-url", ""), "RabbitMQ URL the AMQP subscription channel publishes to (default: AMQP channel off)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,6 +80,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		NATS: nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
 		Replicas: 1, Logger: logger, Telemetry: tel, PathwayTargets: targets,
 		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: true,
+		// A developer's receiver on their own machine may be plain http.
+		Feeds: suite.FeedOptions{AMQPURL: *amqpURL, LoopbackRestHooks: true},
 	})
 	if err != nil {
 		return err

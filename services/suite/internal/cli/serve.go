@@ -36,6 +36,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	replicasFlag := fs.String("replicas", envDefault("stream-replicas", "3"), "event stream replicas")
 	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
+	amqpURL := fs.String("amqp-url", envDefault("amqp-url", ""), "RabbitMQ URL the AMQP subscription channel publishes to (default: AMQP channel off)")
+	publicURL := fs.String("public-url", envDefault("public-url", ""), "the HTTP site as integration engines reach it (https://…); notifications refer to resources under it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,6 +99,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas,
 		Logger: logger, Telemetry: tel, PathwayTargets: targets,
 		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins,
+		Feeds: suite.FeedOptions{AMQPURL: *amqpURL, PublicURL: *publicURL},
 	})
 	if err != nil {
 		return err
