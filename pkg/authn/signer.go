@@ -128,9 +128,24 @@ func keyID(pub crypto.PublicKey) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(sum)[:16], nil
 }
 
+// ErrNoSigningKey means a directory holds no token signing key.
+var ErrNoSigningKey = errors.New("authn: no token signing key")
+
+// LoadSigner reads dir/token-signing-key.pem and never creates it: a tool
+// that mints tokens must sign with the key a server already accepts, not
+// with a new one nobody trusts.
+func LoadSigner(dir string) (*Signer, error) {
+	path := filepath.Join(dir, SigningKeyFile)
+	s, err := loadSigner(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s", ErrNoSigningKey, dir)
+	}
+	return s, err
+}
+
 // LoadOrCreateSigner reads dir/token-signing-key.pem, creating the key (and
-// dir) the first time, so `stafett dev` and `stafett token` pointed at the
-// same data dir sign with, and accept, the same key.
+// dir) the first time `stafett dev` starts on a data dir; `stafett token`
+// then reads it with LoadSigner.
 func LoadOrCreateSigner(dir string) (*Signer, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("authn: create key dir: %w", err)
@@ -176,9 +191,9 @@ func loadSigner(path string) (*Signer, error) {
 }
 
 // createKeyFile writes a new key under a temporary name and hard-links it into
-// place. Linking fails if the file exists, so when `stafett dev` and
-// `stafett token` race on a fresh dir both end up using whichever key won,
-// and neither ever reads a half-written file.
+// place. Linking fails if the file exists, so when two processes race on a
+// fresh dir (serve instances sharing a key dir) both end up using whichever
+// key won, and neither ever reads a half-written file.
 func createKeyFile(dir, path string) error {
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -142,5 +145,33 @@ func TestJWKSPublishesOnlyThePublicKey(t *testing.T) {
 	}
 	if _, ok := k["d"]; ok {
 		t.Error("JWKS contains the private key")
+	}
+}
+
+func TestLoadSignerNeverCreatesAKey(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "data")
+	empty := t.TempDir()
+	for _, dir := range []string{missing, empty} {
+		if _, err := LoadSigner(dir); !errors.Is(err, ErrNoSigningKey) || !strings.Contains(err.Error(), dir) {
+			t.Fatalf("LoadSigner(%s) without a key: got %v, want ErrNoSigningKey naming the dir", dir, err)
+		}
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("LoadSigner created the dir %s: %v", missing, err)
+	}
+	if _, err := os.Stat(filepath.Join(empty, SigningKeyFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("LoadSigner created a key: %v", err)
+	}
+
+	created, err := LoadOrCreateSigner(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadSigner(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !created.service.key.Equal(loaded.service.key) || !created.user.key.Equal(loaded.user.key) {
+		t.Fatal("LoadSigner read a different key than the one in the dir")
 	}
 }

@@ -169,6 +169,8 @@ type Handler[S, C any] struct {
 	what      string
 	keys      func(C) []Key
 	patient   func(C) string
+	consult   func(context.Context, S, C) (C, error)
+	ends      bool
 }
 
 // On declares the command name (the RPC's name) on an aggregate.
@@ -211,6 +213,29 @@ func (h *Handler[S, C]) Act(f func(S, C, Env) ([]proto.Message, error)) *Handler
 // read that answer is: it is checked and logged before the append.
 func (h *Handler[S, C]) Reveals(read func(S) access.Read) *Handler[S, C] {
 	h.reveals = read
+	return h
+}
+
+// Consult declares what a decision needs from outside the aggregate (another
+// service's answer, such as a patient's legal status). It runs after
+// Authorize, so an actor who may not act learns nothing from the question
+// being asked, and before Act, which stays pure: it returns the command with
+// the answer in it (in a field the caller cannot set), and its error refuses
+// the command. A replay is answered without consulting.
+func (h *Handler[S, C]) Consult(f func(ctx context.Context, state S, cmd C) (C, error)) *Handler[S, C] {
+	h.consult = f
+	return h
+}
+
+// EndsAccess marks a revealing command whose own success can end the access
+// that let its actor see the answer: completing a pathway ends its unit's
+// care-team access to the patient. The first answer is checked and logged
+// before the append like any revealing command's. A replay answers that same
+// first answer again to an actor Authorize lets act on the state it left,
+// without a second access check, which would now refuse what the caller was
+// already given and turn a retried success into NOT_FOUND.
+func (h *Handler[S, C]) EndsAccess() *Handler[S, C] {
+	h.ends = true
 	return h
 }
 
@@ -312,7 +337,7 @@ func (h *Handler[S, C]) change(ctx context.Context, actor access.Actor, id strin
 		}
 		var events []proto.Message
 		if refusal == nil {
-			events, refusal = h.decide(state, cmd, env)
+			events, refusal = h.act(ctx, state, cmd, env)
 		}
 		if h.reveals != nil && !revealedOnce {
 			revealedOnce = true
@@ -330,9 +355,20 @@ func (h *Handler[S, C]) change(ctx context.Context, actor access.Actor, id strin
 		return Result[S]{}, err
 	}
 	if res.Replay != nil {
-		return h.replay(ctx, actor, id, meta.Fingerprint, *res.Replay)
+		return h.replay(ctx, actor, id, cmd, meta.Fingerprint, *res.Replay)
 	}
 	return Result[S]{ID: id, State: res.State, Appended: res.Appended}, nil
+}
+
+// act consults what the decision needs from outside, if declared, then decides.
+func (h *Handler[S, C]) act(ctx context.Context, state S, cmd C, env Env) ([]proto.Message, error) {
+	if h.consult != nil {
+		var err error
+		if cmd, err = h.consult(ctx, state, cmd); err != nil {
+			return nil, err
+		}
+	}
+	return h.decide(state, cmd, env)
 }
 
 func (h *Handler[S, C]) allowed(state S, exists bool, actor access.Actor, cmd C) error {
@@ -363,13 +399,22 @@ func (h *Handler[S, C]) reveal(ctx context.Context, actor access.Actor, state S,
 
 // replay answers a request whose key the aggregate has applied: with the
 // state that request left behind, and only if it is the same request.
-func (h *Handler[S, C]) replay(ctx context.Context, actor access.Actor, id, fingerprint string, first decider.Request) (Result[S], error) {
+func (h *Handler[S, C]) replay(ctx context.Context, actor access.Actor, id string, cmd C, fingerprint string, first decider.Request) (Result[S], error) {
 	if first.Fingerprint != fingerprint {
 		return Result[S]{}, errs.RequestIDReused("request_id", id)
 	}
 	state, err := h.agg.runtime.StateAt(ctx, id, first.Version)
 	if err != nil {
 		return Result[S]{}, errs.Unavailable("event stream", err)
+	}
+	if h.reveals != nil && h.ends {
+		// The first answer was checked and logged; the command itself may
+		// have ended that access. Only who may act on what it left is
+		// answered again.
+		if err := h.allowed(state, h.agg.exists(state), actor, cmd); err != nil {
+			return Result[S]{}, err
+		}
+		return Result[S]{ID: id, State: state, Replayed: true}, nil
 	}
 	if h.reveals != nil {
 		// What the first answer carried leaves the service again: that is a
@@ -392,6 +437,13 @@ func (h *Handler[S, C]) create(ctx context.Context, actor access.Actor, requestI
 	if err := h.allowed(initial, false, actor, cmd); err != nil {
 		return Result[S]{}, err
 	}
+	if h.consult != nil {
+		// Asked once: the creation decides on the same answer below.
+		var err error
+		if cmd, err = h.consult(ctx, initial, cmd); err != nil {
+			return Result[S]{}, err
+		}
+	}
 	if _, err := h.decide(initial, cmd, env); err != nil {
 		return Result[S]{}, err
 	}
@@ -404,7 +456,7 @@ func (h *Handler[S, C]) create(ctx context.Context, actor access.Actor, requestI
 		return Result[S]{}, err
 	}
 	if replay {
-		if res, done, err := h.replayCreation(ctx, actor, id, meta.Fingerprint); done || err != nil {
+		if res, done, err := h.replayCreation(ctx, actor, id, cmd, meta.Fingerprint); done || err != nil {
 			return res, err
 		}
 		// The claim is ours from an attempt whose append never landed: go on
@@ -423,12 +475,12 @@ func (h *Handler[S, C]) create(ctx context.Context, actor access.Actor, requestI
 	})
 	switch {
 	case errors.Is(err, errCreated):
-		res, _, err := h.replayCreation(ctx, actor, id, meta.Fingerprint)
+		res, _, err := h.replayCreation(ctx, actor, id, cmd, meta.Fingerprint)
 		return res, err
 	case err != nil:
 		return Result[S]{}, err
 	case res.Replay != nil:
-		return h.replay(ctx, actor, res.ID, meta.Fingerprint, *res.Replay)
+		return h.replay(ctx, actor, res.ID, cmd, meta.Fingerprint, *res.Replay)
 	}
 	return Result[S]{ID: res.ID, State: res.State, Appended: res.Appended}, nil
 }
@@ -480,7 +532,7 @@ func (h *Handler[S, C]) claim(ctx context.Context, scope string, keys []Key, id,
 // replayCreation answers a creation whose keys an earlier request holds. done
 // is false when that aggregate was never appended (the earlier attempt failed
 // after claiming), so the caller creates it now.
-func (h *Handler[S, C]) replayCreation(ctx context.Context, actor access.Actor, id, fingerprint string) (Result[S], bool, error) {
+func (h *Handler[S, C]) replayCreation(ctx context.Context, actor access.Actor, id string, cmd C, fingerprint string) (Result[S], bool, error) {
 	img := h.agg.runtime.Image()
 	if !h.agg.exists(img.Get(id).State) {
 		// Made by another process, perhaps not yet fed to this image.
@@ -491,7 +543,7 @@ func (h *Handler[S, C]) replayCreation(ctx context.Context, actor access.Actor, 
 			return Result[S]{}, false, nil
 		}
 	}
-	res, err := h.replay(ctx, actor, id, fingerprint, decider.Request{Fingerprint: fingerprint, Version: 1})
+	res, err := h.replay(ctx, actor, id, cmd, fingerprint, decider.Request{Fingerprint: fingerprint, Version: 1})
 	return res, true, err
 }
 

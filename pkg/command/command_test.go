@@ -59,6 +59,7 @@ type fixture struct {
 	store   *eventstore.Store
 	checker *accesstest.Checker
 	log     *accesstest.Log
+	agg     *command.Aggregate[tally]
 	open    *command.Handler[tally, open]
 	add     *command.Handler[tally, add]
 }
@@ -84,6 +85,7 @@ func setup(t *testing.T) *fixture {
 		Guard:   access.NewGuard(f.checker, f.log, clk), Clock: clk, IDs: idgen.NewULIDs(),
 		What: "tally", Exists: func(s tally) bool { return s.patient != "" }, PatientOf: func(s tally) string { return s.patient },
 	})
+	f.agg = agg
 	f.open = command.On[open](agg, "Open").InState(command.New).
 		Patient(func(c open) string { return c.Patient }).
 		Act(func(_ tally, c open, _ command.Env) ([]proto.Message, error) {

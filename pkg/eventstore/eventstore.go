@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/errs"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 )
 
@@ -39,6 +40,15 @@ const (
 // ErrConflict means another commit reached the aggregate first: the expected
 // last subject sequence no longer held. Reload and decide again.
 var ErrConflict = errors.New("eventstore: aggregate changed concurrently")
+
+// ErrNotAcknowledged means the stream did not acknowledge an append in time:
+// it has no leader, or its leader has lost quorum. The append may still land
+// later, so it is reported as unavailable (errs.ErrUnavailable) and a retry
+// must carry the same MsgID, which the stream then deduplicates.
+var ErrNotAcknowledged = errors.New("eventstore: append not acknowledged in time")
+
+// errAppendTimedOut tells the append's own time limit from the caller's.
+var errAppendTimedOut = errors.New("eventstore: append timeout")
 
 // ErrNotFound means no message exists at the requested sequence.
 var ErrNotFound = errors.New("eventstore: no such message")
@@ -66,6 +76,10 @@ type Config struct {
 	Replicas int
 	// DuplicateWindow is how long Nats-Msg-Id deduplicates; default 2 minutes.
 	DuplicateWindow time.Duration
+	// AppendTimeout bounds how long an append waits for the stream to
+	// acknowledge it; default 5 seconds. It must be shorter than
+	// DuplicateWindow, so that a retry after it still deduplicates.
+	AppendTimeout time.Duration
 	// Tracer, if set, records a span per append and per handled record.
 	Tracer trace.Tracer
 	// Propagator, if set, carries trace context in message headers.
@@ -74,12 +88,17 @@ type Config struct {
 
 // Store appends commits to and reads them from the stream.
 type Store struct {
-	js         jetstream.JetStream
-	stream     jetstream.Stream
-	keys       *Keys
-	tracer     trace.Tracer
-	propagator Propagator
+	js            jetstream.JetStream
+	stream        jetstream.Stream
+	keys          *Keys
+	tracer        trace.Tracer
+	propagator    Propagator
+	appendTimeout writeLimit
 }
+
+// DefaultAppendTimeout is how long an append waits for its acknowledgement
+// unless Config says otherwise.
+const DefaultAppendTimeout = 5 * time.Second
 
 // Open creates the stream if it is missing (or updates it) and returns a store.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
@@ -88,6 +107,12 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	}
 	if cfg.DuplicateWindow == 0 {
 		cfg.DuplicateWindow = 2 * time.Minute
+	}
+	if cfg.AppendTimeout == 0 {
+		cfg.AppendTimeout = DefaultAppendTimeout
+	}
+	if cfg.AppendTimeout < 0 || cfg.AppendTimeout >= cfg.DuplicateWindow {
+		return nil, fmt.Errorf("eventstore: append timeout %v must be positive and shorter than the duplicate window %v", cfg.AppendTimeout, cfg.DuplicateWindow)
 	}
 	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        StreamName,
@@ -110,11 +135,11 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer("")
 	}
-	keys, err := openKeys(ctx, js, cfg.Replicas)
+	keys, err := openKeys(ctx, js, cfg.Replicas, writeLimit(cfg.AppendTimeout))
 	if err != nil {
 		return nil, err
 	}
-	return &Store{js: js, stream: stream, keys: keys, tracer: tracer, propagator: cfg.Propagator}, nil
+	return &Store{js: js, stream: stream, keys: keys, tracer: tracer, propagator: cfg.Propagator, appendTimeout: writeLimit(cfg.AppendTimeout)}, nil
 }
 
 // Keys is where creations claim their idempotency keys.
@@ -140,7 +165,10 @@ type AppendResult struct {
 	Duplicate bool
 }
 
-// Append writes one commit atomically with optimistic concurrency.
+// Append writes one commit atomically with optimistic concurrency. It waits
+// at most the configured AppendTimeout for the acknowledgement, then answers
+// ErrNotAcknowledged (an errs.ErrUnavailable); a caller's own earlier deadline
+// stays the caller's context error.
 func (s *Store) Append(ctx context.Context, a Append) (AppendResult, error) {
 	ctx, span := s.tracer.Start(ctx, "eventstore.append", trace.WithSpanKind(trace.SpanKindProducer),
 		trace.WithAttributes(
@@ -167,7 +195,9 @@ func (s *Store) Append(ctx context.Context, a Append) (AppendResult, error) {
 	if msgID == "" {
 		msgID = a.Commit.GetCommitId()
 	}
-	ack, err := s.js.PublishMsg(ctx, msg,
+	publishCtx, cancel := s.appendTimeout.start(ctx)
+	defer cancel()
+	ack, err := s.js.PublishMsg(publishCtx, msg,
 		jetstream.WithMsgID(msgID),
 		jetstream.WithExpectLastSequencePerSubject(a.ExpectedSeq))
 	if err != nil {
@@ -177,6 +207,9 @@ func (s *Store) Append(ctx context.Context, a Append) (AppendResult, error) {
 		}
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "append failed")
+		if err := s.appendTimeout.unavailable(ctx, publishCtx, "event stream", a.Subject, err); err != nil {
+			return AppendResult{}, err
+		}
 		return AppendResult{}, fmt.Errorf("eventstore: publish: %w", err)
 	}
 	span.SetAttributes(attribute.Int64("messaging.message.sequence", int64(ack.Sequence)), attribute.Bool("stafett.duplicate", ack.Duplicate))
@@ -193,6 +226,54 @@ func IsWrongLastSequence(err error) bool {
 	}
 	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// writeLimit bounds how long a write (an append, a key claim) waits for
+// JetStream's answer. Past it, or when JetStream says it cannot take the write
+// now, the write is unavailable, not failed: it may still land, and its retry
+// with the same message id (or key) is deduplicated.
+type writeLimit time.Duration
+
+func (l writeLimit) start(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, time.Duration(l), errAppendTimedOut)
+}
+
+// unavailable wraps err as errs.ErrUnavailable when it means the write was
+// not acknowledged, and returns nil for any other error. ctx is the caller's:
+// when its own deadline came first, that is the caller's answer to keep.
+func (l writeLimit) unavailable(ctx, bounded context.Context, what, subject string, err error) error {
+	switch {
+	case ctx.Err() == nil && errors.Is(context.Cause(bounded), errAppendTimedOut):
+		return errs.Unavailable(what, fmt.Errorf("%w: %s within %v (%v)", ErrNotAcknowledged, subject, time.Duration(l), err))
+	case isDuplicateInProcess(err):
+		return errs.Unavailable(what, fmt.Errorf("%w: %s: an earlier attempt with the same message id is still in process", ErrNotAcknowledged, subject))
+	case isStreamUnavailable(err):
+		return errs.Unavailable(what, fmt.Errorf("eventstore: %s: %w", subject, err))
+	}
+	return nil
+}
+
+// jsErrCodeDuplicateInProcess is JetStream's JSStreamDuplicateMessageConflict,
+// which nats.go names no constant for.
+const jsErrCodeDuplicateInProcess jetstream.ErrorCode = 10158
+
+// isDuplicateInProcess recognises a retry that reached the stream while the
+// first attempt with its message id was still being replicated: that
+// attempt's outcome is not known yet, so this one is not acknowledged either.
+func isDuplicateInProcess(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jsErrCodeDuplicateInProcess
+}
+
+// isStreamUnavailable recognises answers that mean "no stream can take this
+// now", as opposed to a refusal of this message: nobody listens on the subject
+// (no stream, or no server for it), or JetStream says it is unavailable (503).
+func isStreamUnavailable(err error) bool {
+	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == 503
 }
 
 func commitType(c *eventsv1.Commit) string {

@@ -20,7 +20,8 @@ const KeysBucket = "STAFETT_KEYS"
 // 0), so two racing creations with one key can never both win — across
 // processes too, and without any in-memory index to rebuild at start.
 type Keys struct {
-	kv jetstream.KeyValue
+	kv    jetstream.KeyValue
+	limit writeLimit
 }
 
 // Claim is what a key stands for.
@@ -31,7 +32,7 @@ type Claim struct {
 
 // openKeys creates the keys bucket if needed. Keys are kept forever, like
 // the commits they point at: integration engines retry for days.
-func openKeys(ctx context.Context, js jetstream.JetStream, replicas int) (*Keys, error) {
+func openKeys(ctx context.Context, js jetstream.JetStream, replicas int, limit writeLimit) (*Keys, error) {
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      KeysBucket,
 		Description: "Stafett idempotency keys of creations",
@@ -42,7 +43,7 @@ func openKeys(ctx context.Context, js jetstream.JetStream, replicas int) (*Keys,
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: create key bucket: %w", err)
 	}
-	return &Keys{kv: kv}, nil
+	return &Keys{kv: kv, limit: limit}, nil
 }
 
 // KeyName turns a caller-scoped key into a bucket key. It is a digest, so
@@ -54,15 +55,21 @@ func KeyName(scope, kind, value string) string {
 
 // Claim records c under key unless the key is taken. It returns the claim
 // that holds the key: c itself when this call won (won is true), else the
-// earlier one.
+// earlier one. Like an append, it waits at most the store's AppendTimeout,
+// then answers ErrNotAcknowledged as errs.ErrUnavailable.
 func (k *Keys) Claim(ctx context.Context, key string, c Claim) (held Claim, won bool, err error) {
 	data, err := json.Marshal(c)
 	if err != nil {
 		return Claim{}, false, err
 	}
-	if _, err := k.kv.Create(ctx, key, data); err == nil {
+	bounded, cancel := k.limit.start(ctx)
+	defer cancel()
+	if _, err := k.kv.Create(bounded, key, data); err == nil {
 		return c, true, nil
 	} else if !errors.Is(err, jetstream.ErrKeyExists) {
+		if err := k.limit.unavailable(ctx, bounded, "idempotency keys", key, err); err != nil {
+			return Claim{}, false, err
+		}
 		return Claim{}, false, fmt.Errorf("eventstore: claim key: %w", err)
 	}
 	held, found, err := k.Lookup(ctx, key)
@@ -78,11 +85,16 @@ func (k *Keys) Claim(ctx context.Context, key string, c Claim) (held Claim, won 
 
 // Lookup returns the claim on key, if any.
 func (k *Keys) Lookup(ctx context.Context, key string) (Claim, bool, error) {
-	e, err := k.kv.Get(ctx, key)
+	bounded, cancel := k.limit.start(ctx)
+	defer cancel()
+	e, err := k.kv.Get(bounded, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return Claim{}, false, nil
 	}
 	if err != nil {
+		if err := k.limit.unavailable(ctx, bounded, "idempotency keys", key, err); err != nil {
+			return Claim{}, false, err
+		}
 		return Claim{}, false, fmt.Errorf("eventstore: look up key: %w", err)
 	}
 	var c Claim
@@ -95,7 +107,12 @@ func (k *Keys) Lookup(ctx context.Context, key string) (Claim, bool, error) {
 // Release gives up a claim this process made but could not use (a second
 // key of the same creation was held by another aggregate).
 func (k *Keys) Release(ctx context.Context, key string) error {
-	if err := k.kv.Purge(ctx, key); err != nil {
+	bounded, cancel := k.limit.start(ctx)
+	defer cancel()
+	if err := k.kv.Purge(bounded, key); err != nil {
+		if err := k.limit.unavailable(ctx, bounded, "idempotency keys", key, err); err != nil {
+			return err
+		}
 		return fmt.Errorf("eventstore: release key: %w", err)
 	}
 	return nil

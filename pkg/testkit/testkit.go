@@ -14,6 +14,7 @@ import (
 
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/ids"
 )
 
 // Oslo is Europe/Oslo.
@@ -135,4 +136,24 @@ func Single[E proto.Message](t testing.TB, events []proto.Message) E {
 		t.Fatalf("event is %T, want %T", events[0], *new(E))
 	}
 	return e
+}
+
+// Pseudonyms is a pseudonymizer under a fixed test key.
+func Pseudonyms(t testing.TB) *ids.Pseudonymizer {
+	t.Helper()
+	p, err := ids.NewPseudonymizer([]byte("a test key that is at least 32 bytes long"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// PatientID is the pseudonym of a national id under the test key.
+func PatientID(t testing.TB, nationalID string) string {
+	t.Helper()
+	nid, err := ids.ParseNationalID(nationalID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Pseudonyms(t).PatientID(nid)
 }

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	connectrpc.com/cors v0.1.0
 	connectrpc.com/vanguard v0.4.0
+	github.com/gofrs/flock v0.13.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/rs/cors v1.11.1
 	github.com/soheilhy/cmux v0.1.5
@@ -66,6 +67,7 @@ require (
 	github.com/oklog/ulid/v2 v2.1.2 // indirect
 	github.com/rickar/cal/v2 v2.1.13 // indirect
 	github.com/stafett/stafett/services/consent v0.0.0
+	github.com/stafett/stafett/services/console v0.0.0
 	github.com/stafett/stafett/services/continuity v0.0.0
 	github.com/stafett/stafett/services/handoffs v0.0.0
 	github.com/stafett/stafett/services/pathway v0.0.0
@@ -104,3 +106,5 @@ replace github.com/stafett/stafett/services/continuity => ../continuity
 replace github.com/stafett/stafett/services/handoffs => ../handoffs
 
 replace github.com/stafett/stafett/services/subscriptions => ../subscriptions
+
+replace github.com/stafett/stafett/services/console => ../console

@@ -19,14 +19,16 @@ type httpSite struct {
 	server   *http.Server
 }
 
-// listenHTTP binds addr; an empty addr means no HTTP site.
-func listenHTTP(addr string) (*httpSite, error) {
-	if addr == "" {
-		return nil, nil
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("suite: listen %s: %w", addr, err)
+// listenHTTP serves on l, or binds addr when l is nil; neither means no HTTP site.
+func listenHTTP(l net.Listener, addr string) (*httpSite, error) {
+	if l == nil {
+		if addr == "" {
+			return nil, nil
+		}
+		var err error
+		if l, err = net.Listen("tcp", addr); err != nil {
+			return nil, fmt.Errorf("suite: listen %s: %w", addr, err)
+		}
 	}
 	mux := http.NewServeMux()
 	return &httpSite{

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/authn"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	handoffsv1 "github.com/stafett/stafett/proto/stafett/handoffs/v1"
 	"github.com/stafett/stafett/services/suite/suitetest"
@@ -64,5 +65,19 @@ func handoffsInvariantRows() map[string]invariantRow {
 				},
 			}
 		}},
+		handoffsService + "ListStalledPathways": {query: true, setup: func(t *testing.T, env *suitetest.Env) invariantCase {
+			return invariantCase{
+				ok: call{"ops", opsUser(), &handoffsv1.ListStalledPathwaysRequest{}},
+				refused: []call{
+					{"a malformed unit", opsUser(), &handoffsv1.ListStalledPathwaysRequest{Unit: badUnit}},
+					{"a patient", stalledPatient(), &handoffsv1.ListStalledPathwaysRequest{}},
+				},
+			}
+		}},
 	}
+}
+
+// stalledPatient is a patient, who sees their own journey but no unit views.
+func stalledPatient() authn.TokenSpec {
+	return authn.TokenSpec{Subject: "patient", PatientNationalID: patientNID, Role: authn.RolePatient, Scopes: []string{"handoffs:read"}}
 }

@@ -19,10 +19,9 @@ import (
 // onePort serves every protocol on the gRPC address. Connections are split
 // by their first request: HTTP/2 gRPC with the proto codec goes to grpc-go's
 // own transport (grpc.Server.Serve), which is markedly faster than its
-// http.Handler mode; everything else — HTTP/1.1 and h2c, Connect, gRPC-Web,
-// REST, gRPC with another codec — goes to an http.Server whose handler
-// transcodes into the same grpc.Server, so both sides run the same
-// interceptors and stats handler.
+// http.Handler mode; everything else (HTTP/1.1 and h2c: Connect, gRPC-Web,
+// REST) goes to an http.Server whose handler transcodes into the same
+// grpc.Server, so both sides run the same interceptors and stats handler.
 //
 // cmux does the accepting, sniffing and replaying. Its own HTTP/2 matcher
 // cannot be used as is: grpc-go clients wait for the server's SETTINGS
@@ -44,6 +43,10 @@ type onePort struct {
 
 func newOnePort(l net.Listener, g *grpc.Server, h http.Handler) *onePort {
 	m := cmux.New(l)
+	// A connection that has not sent its first request within a minute is
+	// closed, so silent connections cannot pile up in the sniffer; every
+	// client here sends its first request as soon as it connects.
+	m.SetReadTimeout(time.Minute)
 	p := &onePort{mux: m, root: l, grpc: g}
 	p.grpcL = m.MatchWithWriters(nativeGRPC)
 	p.httpL = settingsAckFilter{m.Match(cmux.Any())}

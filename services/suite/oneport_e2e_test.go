@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -24,29 +25,57 @@ import (
 // protocol is one way a client reaches the gRPC port.
 type protocol struct {
 	name string
-	// connect is nil for grpc-go's own client.
-	connect []connect.ClientOption
+	// wire is the protocol connect-go speaks; nativeWire means grpc-go's
+	// own client.
+	wire wire
+	json bool
 	// h2c sends HTTP/2 without TLS, with prior knowledge; otherwise HTTP/1.1.
 	h2c bool
 }
 
+type wire int
+
+const (
+	nativeWire wire = iota
+	connectWire
+	grpcWebWire
+	grpcWire
+)
+
+// options are connect-go's client options for p, with codec (if any)
+// instead of p's own.
+func (p protocol) options(codec connect.Codec) []connect.ClientOption {
+	var opts []connect.ClientOption
+	switch p.wire {
+	case grpcWebWire:
+		opts = append(opts, connect.WithGRPCWeb())
+	case grpcWire:
+		opts = append(opts, connect.WithGRPC())
+	}
+	switch {
+	case codec != nil:
+		opts = append(opts, connect.WithCodec(codec))
+	case p.json:
+		opts = append(opts, connect.WithProtoJSON())
+	}
+	return opts
+}
+
 var (
-	nativeGRPC       = protocol{name: "grpc"}
-	connectProto     = protocol{name: "connect_proto", connect: []connect.ClientOption{}}
-	connectJSON      = protocol{name: "connect_json", connect: []connect.ClientOption{connect.WithProtoJSON()}}
-	connectProtoH2C  = protocol{name: "connect_proto_h2c", connect: []connect.ClientOption{}, h2c: true}
-	grpcWeb          = protocol{name: "grpc_web", connect: []connect.ClientOption{connect.WithGRPCWeb()}}
-	grpcWebJSON      = protocol{name: "grpc_web_json", connect: []connect.ClientOption{connect.WithGRPCWeb(), connect.WithProtoJSON()}}
-	grpcWebH2C       = protocol{name: "grpc_web_h2c", connect: []connect.ClientOption{connect.WithGRPCWeb()}, h2c: true}
-	grpcJSONH2C      = protocol{name: "grpc_json_h2c", connect: []connect.ClientOption{connect.WithGRPC(), connect.WithProtoJSON()}, h2c: true}
-	grpcViaConnectGo = protocol{name: "grpc_connect_go_h2c", connect: []connect.ClientOption{connect.WithGRPC()}, h2c: true}
+	nativeGRPC       = protocol{name: "grpc", wire: nativeWire}
+	connectProto     = protocol{name: "connect_proto", wire: connectWire}
+	connectJSON      = protocol{name: "connect_json", wire: connectWire, json: true}
+	connectProtoH2C  = protocol{name: "connect_proto_h2c", wire: connectWire, h2c: true}
+	grpcWeb          = protocol{name: "grpc_web", wire: grpcWebWire}
+	grpcWebJSON      = protocol{name: "grpc_web_json", wire: grpcWebWire, json: true}
+	grpcWebH2C       = protocol{name: "grpc_web_h2c", wire: grpcWebWire, h2c: true}
+	grpcViaConnectGo = protocol{name: "grpc_connect_go_h2c", wire: grpcWire, h2c: true}
 )
 
 // protocols are the ways a caller may reach the gRPC port: grpc-go's
 // client, and connect-go speaking Connect (binary and JSON, over HTTP/1.1
-// as browsers do and over h2c), gRPC-Web, and gRPC from another client and
-// with the JSON codec.
-var protocols = []protocol{nativeGRPC, connectProto, connectJSON, connectProtoH2C, grpcWeb, grpcWebJSON, grpcWebH2C, grpcJSONH2C, grpcViaConnectGo}
+// as browsers do and over h2c), gRPC-Web, and gRPC from another client.
+var protocols = []protocol{nativeGRPC, connectProto, connectJSON, connectProtoH2C, grpcWeb, grpcWebJSON, grpcWebH2C, grpcViaConnectGo}
 
 // browserProtocols are what a browser can speak: HTTP/1.1 (or TLS HTTP/2,
 // which the port does not terminate), Connect or gRPC-Web.
@@ -81,7 +110,7 @@ func token(env *suitetest.Env, spec authn.TokenSpec) string {
 func unary[Req, Res any](t testing.TB, env *suitetest.Env, p protocol, procedure string, spec authn.TokenSpec, req *Req) (*Res, error) {
 	t.Helper()
 	tok := token(env, spec)
-	if p.connect == nil {
+	if p.wire == nativeWire {
 		ctx := t.Context()
 		if tok != "" {
 			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+tok)
@@ -89,7 +118,7 @@ func unary[Req, Res any](t testing.TB, env *suitetest.Env, p protocol, procedure
 		res := new(Res)
 		return res, env.Client.Invoke(ctx, procedure, req, res)
 	}
-	c := connect.NewClient[Req, Res](p.httpClient(t), p.url(env, procedure), p.connect...)
+	c := connect.NewClient[Req, Res](p.httpClient(t), p.url(env, procedure), p.options(nil)...)
 	r := connect.NewRequest(req)
 	if tok != "" {
 		r.Header().Set("Authorization", "Bearer "+tok)
@@ -239,7 +268,7 @@ func (s connectJourney) recv() (*handoffsv1.WatchPatientJourneyResponse, error) 
 func watchJourney(t *testing.T, env *suitetest.Env, p protocol, spec authn.TokenSpec, pid string) journeyStream {
 	t.Helper()
 	req := &handoffsv1.WatchPatientJourneyRequest{PatientId: pid}
-	if p.connect == nil {
+	if p.wire == nativeWire {
 		s, err := handoffsClient(env).WatchPatientJourney(env.As(t.Context(), spec), req)
 		if err != nil {
 			t.Fatal(err)
@@ -247,7 +276,7 @@ func watchJourney(t *testing.T, env *suitetest.Env, p protocol, spec authn.Token
 		return grpcJourney{s}
 	}
 	c := connect.NewClient[handoffsv1.WatchPatientJourneyRequest, handoffsv1.WatchPatientJourneyResponse](
-		p.httpClient(t), p.url(env, handoffsv1.HandoffService_WatchPatientJourney_FullMethodName), p.connect...)
+		p.httpClient(t), p.url(env, handoffsv1.HandoffService_WatchPatientJourney_FullMethodName), p.options(nil)...)
 	r := connect.NewRequest(req)
 	r.Header().Set("Authorization", "Bearer "+env.Token(spec))
 	s, err := c.CallServerStream(t.Context(), r)
@@ -308,5 +337,76 @@ func TestAJourneyWatchStreamsOverConnectAndGRPCWeb(t *testing.T) {
 				return
 			}
 		})
+	}
+}
+
+// rawBody is a request or an answer as the bytes on the wire.
+type rawBody struct{ b []byte }
+
+// rawCodec sends rawBody's bytes as they are, labelled as name.
+type rawCodec struct{ name string }
+
+func (c rawCodec) Name() string { return c.name }
+
+func (c rawCodec) Marshal(v any) ([]byte, error) { return v.(*rawBody).b, nil }
+
+func (c rawCodec) Unmarshal(b []byte, v any) error {
+	v.(*rawBody).b = b
+	return nil
+}
+
+// A request whose bytes do not decode is INVALID_ARGUMENT with a generic
+// message on every protocol, whichever side decodes it: never INTERNAL or
+// UNKNOWN, and never the decoder's text.
+func TestARequestThatDoesNotDecodeIsInvalidArgumentOnEveryProtocol(t *testing.T) {
+	env := suitetest.Start(t)
+	before := env.LastSeq(t.Context())
+	bodies := map[string][][]byte{
+		"proto": {[]byte("\xff\xff\xff"), []byte("\x0a\x01\xff")}, // a bad tag; invalid UTF-8 in request_id
+		"json":  {[]byte(`{bad`), []byte("{\"requestId\":\"\xff\"}"), []byte(`{"requestId": 7}`)},
+	}
+	for _, p := range protocols {
+		codec := "proto"
+		if p.json {
+			codec = "json"
+		}
+		for _, body := range bodies[codec] {
+			t.Run(p.name, func(t *testing.T) {
+				var err error
+				raw := rawCodec{name: codec}
+				if p.wire == nativeWire {
+					ctx := env.As(t.Context(), integration(senderOrg))
+					err = env.Client.Invoke(ctx, referralv1.ReferralService_ReceiveReferral_FullMethodName, &rawBody{body}, &rawBody{}, grpc.ForceCodec(raw))
+				} else {
+					c := connect.NewClient[rawBody, rawBody](p.httpClient(t), p.url(env, referralv1.ReferralService_ReceiveReferral_FullMethodName), p.options(raw)...)
+					r := connect.NewRequest(&rawBody{body})
+					r.Header().Set("Authorization", "Bearer "+env.Token(integration(senderOrg)))
+					_, err = c.CallUnary(t.Context(), r)
+				}
+				got := rpcErrorOf(t, err)
+				if got.code != codes.InvalidArgument || strings.Contains(got.message, "proto:") || strings.Contains(got.message, "syntax") {
+					t.Fatalf("%q: %v %q", body, got.code, got.message)
+				}
+			})
+		}
+	}
+	if after := env.LastSeq(t.Context()); after != before {
+		t.Fatalf("malformed requests appended: stream went from %d to %d", before, after)
+	}
+}
+
+// gRPC is served with protobuf only; asked for JSON it refuses cleanly,
+// pointing at Connect, and appends nothing.
+func TestGRPCWithTheJSONCodecIsRefusedAsUnimplemented(t *testing.T) {
+	env := suitetest.Start(t)
+	before := env.LastSeq(t.Context())
+	grpcJSON := protocol{name: "grpc_json_h2c", wire: grpcWire, json: true, h2c: true}
+	_, err := unary[referralv1.ReceiveReferralRequest, referralv1.ReceiveReferralResponse](t, env, grpcJSON,
+		referralv1.ReferralService_ReceiveReferral_FullMethodName, integration(senderOrg), receiveRequest("grpc-json"))
+	if got := rpcErrorOf(t, err); got.code != codes.Unimplemented || !strings.Contains(got.message, "Connect") {
+		t.Fatalf("gRPC with JSON: %v %q", got.code, got.message)
+	}
+	if after := env.LastSeq(t.Context()); after != before {
+		t.Fatalf("the refused call appended: stream went from %d to %d", before, after)
 	}
 }

@@ -128,7 +128,6 @@ func TestNativeGRPCNeverReachesTheHTTPSide(t *testing.T) {
 		{"connect over h2c", true, nil},
 		{"gRPC-Web over HTTP/1.1", false, []connect.ClientOption{connect.WithGRPCWeb()}},
 		{"gRPC-Web over h2c", true, []connect.ClientOption{connect.WithGRPCWeb()}},
-		{"gRPC with JSON over h2c", true, []connect.ClientOption{connect.WithGRPC(), connect.WithProtoJSON()}},
 	} {
 		before := counted.calls.Load()
 		if err := connectHealth(t, addr, c.h2c, c.opts...); err != nil {

@@ -54,9 +54,16 @@ type Options struct {
 	// GRPCAddr to listen on; "127.0.0.1:0" picks a free port. Native gRPC,
 	// gRPC-Web, Connect and REST all share it.
 	GRPCAddr string
+	// Listener, if set, is used instead of listening on GRPCAddr, so that a
+	// caller binds its port before it opens anything it could harm. The suite
+	// owns it from Start on.
+	Listener net.Listener
 	// HTTPAddr is the HTTP site's address (the console, the FHIR edge);
 	// empty means none.
 	HTTPAddr string
+	// HTTPListener, if set, is the site's listener, bound by the caller
+	// before it opened anything (as Listener is for gRPC).
+	HTTPListener net.Listener
 	// HTTPHandlers are mounted on the HTTP site's mux by pattern (e.g.
 	// "/console/"); Suite.HandleHTTP mounts more after the start.
 	HTTPHandlers map[string]http.Handler
@@ -90,6 +97,9 @@ type Options struct {
 	// WatchRecheck is how often a journey watch asks for access again when
 	// nothing new happened (default 30 seconds).
 	WatchRecheck time.Duration
+	// AppendTimeout bounds an append's wait for its acknowledgement
+	// (default eventstore.DefaultAppendTimeout).
+	AppendTimeout time.Duration
 	// PathwayTargets override the default milestone targets per pathway type
 	// (see pathway.LoadTargets and docs/pathway-targets.json).
 	PathwayTargets map[eventsv1.PathwayType]pathway.Targets
@@ -149,35 +159,41 @@ type Suite struct {
 // Start builds the chosen services, replays their write models and begins
 // serving. Stop it with Shutdown.
 func Start(ctx context.Context, opts Options) (*Suite, error) {
+	s := &Suite{serveErr: make(chan error, 2), listener: opts.Listener}
+	ok := false
+	defer func() {
+		if ok {
+			return
+		}
+		if s.listener != nil {
+			s.listener.Close()
+		}
+		if s.site != nil {
+			s.site.listener.Close()
+		}
+	}()
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Suite{serveErr: make(chan error, 2)}
 	// Both addresses are bound before anything opens, so a port in use
-	// fails fast; the services also reach each other (and the consent
+	// touches nothing; the services also reach each other (and the consent
 	// service's access checks) over gRPC, so they need the address.
-	var err error
-	s.listener, err = net.Listen("tcp", opts.GRPCAddr)
-	if err != nil {
-		return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			s.listener.Close()
-			if s.site != nil {
-				s.site.listener.Close()
-			}
+	if s.listener == nil {
+		l, err := net.Listen("tcp", opts.GRPCAddr)
+		if err != nil {
+			return nil, fmt.Errorf("suite: listen %s: %w", opts.GRPCAddr, err)
 		}
-	}()
-	if s.site, err = listenHTTP(opts.HTTPAddr); err != nil {
+		s.listener = l
+	}
+	var err error
+	if s.site, err = listenHTTP(opts.HTTPListener, opts.HTTPAddr); err != nil {
 		return nil, err
 	}
 	js, err := jetstream.New(opts.NATS)
 	if err != nil {
 		return nil, fmt.Errorf("suite: jetstream: %w", err)
 	}
-	storeCfg := eventstore.Config{Replicas: opts.Replicas}
+	storeCfg := eventstore.Config{Replicas: opts.Replicas, AppendTimeout: opts.AppendTimeout}
 	if opts.Telemetry != nil {
 		storeCfg.Tracer = opts.Telemetry.Tracer("stafett/eventstore")
 		storeCfg.Propagator = opts.Telemetry

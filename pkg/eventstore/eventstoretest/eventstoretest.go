@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/stafett/stafett/pkg/audit"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/natsembed/natstest"
 )
@@ -27,4 +28,20 @@ func Open(tb testing.TB) (*eventstore.Store, *nats.Conn) {
 		tb.Fatal(err)
 	}
 	return store, nc
+}
+
+// OpenWithAudit is Open plus the access log on the same server: what every
+// service's application tests run against.
+func OpenWithAudit(tb testing.TB) (*eventstore.Store, *audit.Log, *nats.Conn) {
+	tb.Helper()
+	store, nc := Open(tb)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log, err := audit.Open(tb.Context(), js, 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return store, log, nc
 }

@@ -1,5 +1,6 @@
 // Package natstest gives tests a real embedded JetStream server on a random port
-// with a temporary store, shut down and removed when the test ends.
+// with a temporary store, shut down and removed when the test ends, and a
+// cluster of them (Cluster) for tests of nodes dying and coming back.
 package natstest
 
 import (

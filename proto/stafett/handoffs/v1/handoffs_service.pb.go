@@ -1519,7 +1519,7 @@ var File_stafett_handoffs_v1_handoffs_service_proto protoreflect.FileDescriptor
 
 const file_stafett_handoffs_v1_handoffs_service_proto_rawDesc = "" +
 	"\n" +
-	"*stafett/handoffs/v1/handoffs_service.proto\x12\x13stafett.handoffs.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\x1a\x1dstafett/events/v1/types.proto\"\xce\x02\n" +
+	"*stafett/handoffs/v1/handoffs_service.proto\x12\x13stafett.handoffs.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a stafett/consent/v1/consent.proto\x1a\x1dstafett/events/v1/types.proto\x1a!stafett/handoffs/v1/stalled.proto\"\xce\x02\n" +
 	"\fJourneyEntry\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12*\n" +
 	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x122\n" +
@@ -1685,14 +1685,15 @@ const file_stafett_handoffs_v1_handoffs_service_proto_rawDesc = "" +
 	"\x15RISK_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14RISK_KIND_ASSESSMENT\x10\x01\x12\x18\n" +
 	"\x14RISK_KIND_CARE_START\x10\x02\x12\x17\n" +
-	"\x13RISK_KIND_MILESTONE\x10\x032\x90\a\n" +
+	"\x13RISK_KIND_MILESTONE\x10\x032\xa8\b\n" +
 	"\x0eHandoffService\x12\x9d\x01\n" +
 	"\x11GetPatientJourney\x12-.stafett.handoffs.v1.GetPatientJourneyRequest\x1a..stafett.handoffs.v1.GetPatientJourneyResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/patients/{patient_id}/journey\x12z\n" +
 	"\x13WatchPatientJourney\x12/.stafett.handoffs.v1.WatchPatientJourneyRequest\x1a0.stafett.handoffs.v1.WatchPatientJourneyResponse0\x01\x12\x94\x01\n" +
 	"\rGetContinuity\x12).stafett.handoffs.v1.GetContinuityRequest\x1a*.stafett.handoffs.v1.GetContinuityResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/patients/{patient_id}/continuity\x12\x86\x01\n" +
 	"\x0fGetHandoffGraph\x12+.stafett.handoffs.v1.GetHandoffGraphRequest\x1a,.stafett.handoffs.v1.GetHandoffGraphResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/handoffGraph\x12\xb1\x01\n" +
 	"\x1aListPatientsWithoutContact\x126.stafett.handoffs.v1.ListPatientsWithoutContactRequest\x1a7.stafett.handoffs.v1.ListPatientsWithoutContactResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/patientsWithoutContact\x12\x8d\x01\n" +
-	"\x11ListDeadlineRisks\x12-.stafett.handoffs.v1.ListDeadlineRisksRequest\x1a..stafett.handoffs.v1.ListDeadlineRisksResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/deadlineRisksB\xde\x01\n" +
+	"\x11ListDeadlineRisks\x12-.stafett.handoffs.v1.ListDeadlineRisksRequest\x1a..stafett.handoffs.v1.ListDeadlineRisksResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/deadlineRisks\x12\x95\x01\n" +
+	"\x13ListStalledPathways\x12/.stafett.handoffs.v1.ListStalledPathwaysRequest\x1a0.stafett.handoffs.v1.ListStalledPathwaysResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/stalledPathwaysB\xde\x01\n" +
 	"\x17com.stafett.handoffs.v1B\x14HandoffsServiceProtoP\x01Z?github.com/stafett/stafett/proto/stafett/handoffs/v1;handoffsv1\xa2\x02\x03SHX\xaa\x02\x13Stafett.Handoffs.V1\xca\x02\x13Stafett\\Handoffs\\V1\xe2\x02\x1fStafett\\Handoffs\\V1\\GPBMetadata\xea\x02\x15Stafett::Handoffs::V1b\x06proto3"
 
 var (
@@ -1733,6 +1734,8 @@ var file_stafett_handoffs_v1_handoffs_service_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),              // 20: google.protobuf.Timestamp
 	(v1.Category)(0),                           // 21: stafett.consent.v1.Category
 	(*v11.UnitRef)(nil),                        // 22: stafett.events.v1.UnitRef
+	(*ListStalledPathwaysRequest)(nil),         // 23: stafett.handoffs.v1.ListStalledPathwaysRequest
+	(*ListStalledPathwaysResponse)(nil),        // 24: stafett.handoffs.v1.ListStalledPathwaysResponse
 }
 var file_stafett_handoffs_v1_handoffs_service_proto_depIdxs = []int32{
 	20, // 0: stafett.handoffs.v1.JourneyEntry.at:type_name -> google.protobuf.Timestamp
@@ -1769,14 +1772,16 @@ var file_stafett_handoffs_v1_handoffs_service_proto_depIdxs = []int32{
 	9,  // 31: stafett.handoffs.v1.HandoffService.GetHandoffGraph:input_type -> stafett.handoffs.v1.GetHandoffGraphRequest
 	13, // 32: stafett.handoffs.v1.HandoffService.ListPatientsWithoutContact:input_type -> stafett.handoffs.v1.ListPatientsWithoutContactRequest
 	17, // 33: stafett.handoffs.v1.HandoffService.ListDeadlineRisks:input_type -> stafett.handoffs.v1.ListDeadlineRisksRequest
-	4,  // 34: stafett.handoffs.v1.HandoffService.GetPatientJourney:output_type -> stafett.handoffs.v1.GetPatientJourneyResponse
-	6,  // 35: stafett.handoffs.v1.HandoffService.WatchPatientJourney:output_type -> stafett.handoffs.v1.WatchPatientJourneyResponse
-	8,  // 36: stafett.handoffs.v1.HandoffService.GetContinuity:output_type -> stafett.handoffs.v1.GetContinuityResponse
-	12, // 37: stafett.handoffs.v1.HandoffService.GetHandoffGraph:output_type -> stafett.handoffs.v1.GetHandoffGraphResponse
-	16, // 38: stafett.handoffs.v1.HandoffService.ListPatientsWithoutContact:output_type -> stafett.handoffs.v1.ListPatientsWithoutContactResponse
-	19, // 39: stafett.handoffs.v1.HandoffService.ListDeadlineRisks:output_type -> stafett.handoffs.v1.ListDeadlineRisksResponse
-	34, // [34:40] is the sub-list for method output_type
-	28, // [28:34] is the sub-list for method input_type
+	23, // 34: stafett.handoffs.v1.HandoffService.ListStalledPathways:input_type -> stafett.handoffs.v1.ListStalledPathwaysRequest
+	4,  // 35: stafett.handoffs.v1.HandoffService.GetPatientJourney:output_type -> stafett.handoffs.v1.GetPatientJourneyResponse
+	6,  // 36: stafett.handoffs.v1.HandoffService.WatchPatientJourney:output_type -> stafett.handoffs.v1.WatchPatientJourneyResponse
+	8,  // 37: stafett.handoffs.v1.HandoffService.GetContinuity:output_type -> stafett.handoffs.v1.GetContinuityResponse
+	12, // 38: stafett.handoffs.v1.HandoffService.GetHandoffGraph:output_type -> stafett.handoffs.v1.GetHandoffGraphResponse
+	16, // 39: stafett.handoffs.v1.HandoffService.ListPatientsWithoutContact:output_type -> stafett.handoffs.v1.ListPatientsWithoutContactResponse
+	19, // 40: stafett.handoffs.v1.HandoffService.ListDeadlineRisks:output_type -> stafett.handoffs.v1.ListDeadlineRisksResponse
+	24, // 41: stafett.handoffs.v1.HandoffService.ListStalledPathways:output_type -> stafett.handoffs.v1.ListStalledPathwaysResponse
+	35, // [35:42] is the sub-list for method output_type
+	28, // [28:35] is the sub-list for method input_type
 	28, // [28:28] is the sub-list for extension type_name
 	28, // [28:28] is the sub-list for extension extendee
 	0,  // [0:28] is the sub-list for field type_name
@@ -1787,6 +1792,7 @@ func file_stafett_handoffs_v1_handoffs_service_proto_init() {
 	if File_stafett_handoffs_v1_handoffs_service_proto != nil {
 		return
 	}
+	file_stafett_handoffs_v1_stalled_proto_init()
 	file_stafett_handoffs_v1_handoffs_service_proto_msgTypes[6].OneofWrappers = []any{}
 	file_stafett_handoffs_v1_handoffs_service_proto_msgTypes[8].OneofWrappers = []any{}
 	file_stafett_handoffs_v1_handoffs_service_proto_msgTypes[9].OneofWrappers = []any{}

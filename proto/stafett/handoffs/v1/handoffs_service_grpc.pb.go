@@ -25,6 +25,7 @@ const (
 	HandoffService_GetHandoffGraph_FullMethodName            = "/stafett.handoffs.v1.HandoffService/GetHandoffGraph"
 	HandoffService_ListPatientsWithoutContact_FullMethodName = "/stafett.handoffs.v1.HandoffService/ListPatientsWithoutContact"
 	HandoffService_ListDeadlineRisks_FullMethodName          = "/stafett.handoffs.v1.HandoffService/ListDeadlineRisks"
+	HandoffService_ListStalledPathways_FullMethodName        = "/stafett.handoffs.v1.HandoffService/ListStalledPathways"
 )
 
 // HandoffServiceClient is the client API for HandoffService service.
@@ -53,6 +54,10 @@ type HandoffServiceClient interface {
 	ListPatientsWithoutContact(ctx context.Context, in *ListPatientsWithoutContactRequest, opts ...grpc.CallOption) (*ListPatientsWithoutContactResponse, error)
 	// ListDeadlineRisks lists referrals and pathways close to or past their dates.
 	ListDeadlineRisks(ctx context.Context, in *ListDeadlineRisksRequest, opts ...grpc.CallOption) (*ListDeadlineRisksResponse, error)
+	// ListStalledPathways lists active pathways whose milestone targets have
+	// passed unreached: per pathway for callers with access to the patient,
+	// de-identified counts and ages per unit and milestone for ops.
+	ListStalledPathways(ctx context.Context, in *ListStalledPathwaysRequest, opts ...grpc.CallOption) (*ListStalledPathwaysResponse, error)
 }
 
 type handoffServiceClient struct {
@@ -132,6 +137,16 @@ func (c *handoffServiceClient) ListDeadlineRisks(ctx context.Context, in *ListDe
 	return out, nil
 }
 
+func (c *handoffServiceClient) ListStalledPathways(ctx context.Context, in *ListStalledPathwaysRequest, opts ...grpc.CallOption) (*ListStalledPathwaysResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListStalledPathwaysResponse)
+	err := c.cc.Invoke(ctx, HandoffService_ListStalledPathways_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HandoffServiceServer is the server API for HandoffService service.
 // All implementations must embed UnimplementedHandoffServiceServer
 // for forward compatibility.
@@ -158,6 +173,10 @@ type HandoffServiceServer interface {
 	ListPatientsWithoutContact(context.Context, *ListPatientsWithoutContactRequest) (*ListPatientsWithoutContactResponse, error)
 	// ListDeadlineRisks lists referrals and pathways close to or past their dates.
 	ListDeadlineRisks(context.Context, *ListDeadlineRisksRequest) (*ListDeadlineRisksResponse, error)
+	// ListStalledPathways lists active pathways whose milestone targets have
+	// passed unreached: per pathway for callers with access to the patient,
+	// de-identified counts and ages per unit and milestone for ops.
+	ListStalledPathways(context.Context, *ListStalledPathwaysRequest) (*ListStalledPathwaysResponse, error)
 	mustEmbedUnimplementedHandoffServiceServer()
 }
 
@@ -185,6 +204,9 @@ func (UnimplementedHandoffServiceServer) ListPatientsWithoutContact(context.Cont
 }
 func (UnimplementedHandoffServiceServer) ListDeadlineRisks(context.Context, *ListDeadlineRisksRequest) (*ListDeadlineRisksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDeadlineRisks not implemented")
+}
+func (UnimplementedHandoffServiceServer) ListStalledPathways(context.Context, *ListStalledPathwaysRequest) (*ListStalledPathwaysResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListStalledPathways not implemented")
 }
 func (UnimplementedHandoffServiceServer) mustEmbedUnimplementedHandoffServiceServer() {}
 func (UnimplementedHandoffServiceServer) testEmbeddedByValue()                        {}
@@ -308,6 +330,24 @@ func _HandoffService_ListDeadlineRisks_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _HandoffService_ListStalledPathways_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListStalledPathwaysRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HandoffServiceServer).ListStalledPathways(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HandoffService_ListStalledPathways_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HandoffServiceServer).ListStalledPathways(ctx, req.(*ListStalledPathwaysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // HandoffService_ServiceDesc is the grpc.ServiceDesc for HandoffService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -334,6 +374,10 @@ var HandoffService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDeadlineRisks",
 			Handler:    _HandoffService_ListDeadlineRisks_Handler,
+		},
+		{
+			MethodName: "ListStalledPathways",
+			Handler:    _HandoffService_ListStalledPathways_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -71,16 +70,8 @@ func newCountingEnv(t *testing.T, rule accesstest.Rule) *env {
 
 func start(t *testing.T, checker *accesstest.Checker) *env {
 	t.Helper()
-	store, nc := eventstoretest.Open(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := audit.Open(t.Context(), js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pseudonyms := pseudonymizer(t)
+	store, log, nc := eventstoretest.OpenWithAudit(t)
+	pseudonyms := testkit.Pseudonyms(t)
 	e := &env{
 		t: t, nc: nc, store: store, audit: log, pseudonyms: pseudonyms, checker: checker,
 		// Monday 2 March 2026, 09:00 in Oslo.
@@ -117,24 +108,8 @@ func (e *env) build() *app.App {
 // restart replaces the application with a freshly built one.
 func (e *env) restart() { e.app = e.build() }
 
-func pseudonymizer(t *testing.T) *ids.Pseudonymizer {
-	t.Helper()
-	p, err := ids.NewPseudonymizer([]byte("a test key that is at least 32 bytes long"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // patientIDOf is the pseudonym every env gives the national id nid.
-func patientIDOf(t *testing.T, nid string) string {
-	t.Helper()
-	n, err := ids.ParseNationalID(nid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pseudonymizer(t).PatientID(n)
-}
+func patientIDOf(t *testing.T, nid string) string { return testkit.PatientID(t, nid) }
 
 func (e *env) patientID(nid string) string { return patientIDOf(e.t, nid) }
 

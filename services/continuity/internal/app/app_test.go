@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/access"
@@ -24,7 +23,6 @@ import (
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	"github.com/stafett/stafett/pkg/idgen"
-	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/testkit"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	continuityv1 "github.com/stafett/stafett/proto/stafett/continuity/v1"
@@ -102,25 +100,9 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
-	store, nc := eventstoretest.Open(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := audit.Open(t.Context(), js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pseudonyms, err := ids.NewPseudonymizer([]byte("a test key that is at least 32 bytes long"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nid, err := ids.ParseNationalID("31129998949")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, log, _ := eventstoretest.OpenWithAudit(t)
 	clk := clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
-	e := &env{store: store, audit: log, checker: &consents{byProfessional: map[string]string{}}, consent: &consentCommands{}, patient: pseudonyms.PatientID(nid)}
+	e := &env{store: store, audit: log, checker: &consents{byProfessional: map[string]string{}}, consent: &consentCommands{}, patient: testkit.PatientID(t, "31129998949")}
 	e.access = accesstest.NewChecker(e.checker.rule)
 	image := decider.NewImage(app.Model(), nil)
 	e.app = app.New(app.Deps{

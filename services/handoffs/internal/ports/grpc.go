@@ -38,6 +38,7 @@ func Scopes() authn.Policy {
 		"/" + s + "/GetHandoffGraph":            read,
 		"/" + s + "/ListPatientsWithoutContact": read,
 		"/" + s + "/ListDeadlineRisks":          read,
+		"/" + s + "/ListStalledPathways":        read,
 	}
 }
 

@@ -1,7 +1,8 @@
-// Package app holds the pathway service's command and query handlers and
-// its process manager: it validates input, finds the aggregate, asks the
-// domain to decide, and lets the decider runtime append. It knows nothing
-// of gRPC; the consent service is reached through the LegalStatus port.
+// Package app holds the pathway service's commands and queries, each command
+// declared once on the shared command pipeline (pkg/command), and its process
+// manager: it validates requests and wires the domain's pure Authorize and
+// Decide functions to the pipeline. It knows nothing of gRPC; the consent
+// service is reached through the LegalStatus port.
 package app
 
 import (
@@ -9,11 +10,11 @@ import (
 
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/clock"
+	"github.com/stafett/stafett/pkg/command"
 	"github.com/stafett/stafett/pkg/decider"
-	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/idgen"
-	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
+	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
 )
 
@@ -24,24 +25,29 @@ type LegalStatus interface {
 	LegalStatus(ctx context.Context, patientID string) (domain.LegalFacts, error)
 }
 
-// Caller is who calls: the domain's actor for commands and the access
-// actor the consent service checks for reads.
-type Caller struct {
-	Actor  domain.Actor
-	Access access.Actor
-}
-
 // App is the pathway service's application layer.
 type App struct {
-	store     *eventstore.Store
+	store    *eventstore.Store
+	pathways *command.Aggregate[domain.Pathway]
+	// runtime appends what is no caller's command: the process manager's
+	// starts, the milestone watcher's reports, a transfer's linked pathway.
 	runtime   *decider.Runtime[domain.Pathway]
 	image     *decider.Image[domain.Pathway]
+	visible   *visibility
 	clock     clock.Clock
-	ids       idgen.Generator
 	policy    domain.Policy
-	guard     *access.Guard
 	legal     LegalStatus
 	processed *watermark
+
+	assignCoordinator *command.Handler[domain.Pathway, AssignPathwayCoordinator]
+	firstAttendance   *command.Handler[domain.Pathway, RecordFirstAttendance]
+	clinicalDecision  *command.Handler[domain.Pathway, RecordClinicalDecision]
+	treatmentPlan     *command.Handler[domain.Pathway, AgreeTreatmentPlan]
+	evaluation        *command.Handler[domain.Pathway, RecordEvaluation]
+	postponement      *command.Handler[domain.Pathway, RecordPatientPostponement]
+	transfer          *command.Handler[domain.Pathway, TransferPathway]
+	complete          *command.Handler[domain.Pathway, CompletePathway]
+	medicationFree    *command.Handler[domain.Pathway, RequestMedicationFreeTreatment]
 }
 
 // Deps are what the application needs from outside.
@@ -52,24 +58,38 @@ type Deps struct {
 	IDs    idgen.Generator
 	Policy domain.Policy
 	// Guard checks every read of patient data with the consent service and
-	// writes the access log.
+	// writes the access log: every pathway that leaves the service, in a
+	// command's answer or a query's, was permitted and logged first.
 	Guard *access.Guard
 	Legal LegalStatus
 }
 
-// New wires the application.
+// New wires the application. The image must not have been fed yet: New
+// registers the visibility indexes on it.
 func New(d Deps) *App {
-	return &App{
+	runtime := decider.NewRuntime(d.Store, d.Image, d.Clock, d.IDs, 0)
+	a := &App{
 		store:     d.Store,
-		runtime:   decider.NewRuntime(d.Store, d.Image, d.Clock, d.IDs, 0),
+		runtime:   runtime,
 		image:     d.Image,
+		visible:   newVisibility(),
 		clock:     d.Clock,
-		ids:       d.IDs,
 		policy:    d.Policy,
-		guard:     d.Guard,
 		legal:     d.Legal,
 		processed: newWatermark(),
 	}
+	d.Image.AddIndex(a.visible.index)
+	a.pathways = command.NewAggregate(command.Config[domain.Pathway]{
+		Runtime:   runtime,
+		Guard:     d.Guard,
+		Clock:     d.Clock,
+		IDs:       d.IDs,
+		What:      "pathway",
+		Exists:    domain.Pathway.Exists,
+		PatientOf: func(p domain.Pathway) string { return p.PatientID },
+	})
+	a.declare()
+	return a
 }
 
 // Model is the pathway aggregate's fold, for feeding the image.
@@ -79,28 +99,34 @@ func Model() decider.Model[domain.Pathway] {
 	}
 }
 
-func (a *App) meta(actor domain.Actor, requestID, patientID string) decider.Meta {
+// Commands names every command declared on the pipeline.
+func (a *App) Commands() []string { return a.pathways.Commands() }
+
+// meta is the commit metadata of what the service appends on its own
+// account or as a command's follow-up. The commit carries the patient's
+// pseudonym so the consent service can fold it into the care team.
+func (a *App) meta(actor access.Actor, requestID, patientID string) decider.Meta {
 	return decider.Meta{
-		Actor: &eventsv1.Actor{
-			ProfessionalId: actor.ProfessionalID, OrgNumber: actor.OrgNumber, Role: actor.Role, Service: actor.Service,
-		},
-		IdempotencyKey: decider.RequestKey(actor.OrgNumber, requestID),
+		Actor:          actor.Proto(),
+		IdempotencyKey: decider.RequestKey(actor.Scope(), requestID),
 		PatientID:      patientID,
 	}
 }
 
-// execute runs a command on an existing pathway. The commit carries the
-// patient's pseudonym so the consent service can fold it into the care team.
-func (a *App) execute(ctx context.Context, actor domain.Actor, pathwayID, requestID string, decide decider.Decide[domain.Pathway]) (domain.Pathway, error) {
-	current := a.image.Get(pathwayID)
-	res, err := a.runtime.Execute(ctx, pathwayID, a.meta(actor, requestID, current.State.PatientID), decide)
-	if err != nil {
-		return domain.Pathway{}, err
+// operation names the RPC in the access log.
+func operation(method string) string { return "stafett.pathway.v1.PathwayService/" + method }
+
+// read is a pathway as a read of the patient's pathway data, for the access
+// check and the access log.
+func read(method string) func(domain.Pathway) access.Read {
+	return func(p domain.Pathway) access.Read {
+		return pathwayRead(p.PatientID, method, "pathways/"+p.ID)
 	}
-	return res.State, nil
 }
 
-func validateCommand(v *errs.Validation, requestID, pathwayID string) {
-	v.RequestID(requestID)
-	v.Require(pathwayID, "pathway_id")
+func pathwayRead(patientID, method, resource string) access.Read {
+	return access.Read{
+		PatientID: patientID, Category: consentv1.Category_CATEGORY_PATHWAY,
+		Service: "pathway", Operation: operation(method), Resource: resource,
+	}
 }

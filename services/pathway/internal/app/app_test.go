@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	"github.com/stafett/stafett/services/pathway/internal/app"
@@ -77,12 +78,12 @@ func TestReadsAreCheckedWithConsentLoggedAndADenialLooksLikeAbsence(t *testing.T
 		t.Fatalf("denied %v, missing %v: must be the same NotFound", denied, missing)
 	}
 
-	byPatient, err := e.app.ListPathways(t.Context(), app.ListPathways{Caller: stranger(), PatientID: e.patient})
+	byPatient, err := e.app.ListPathways(t.Context(), stranger(), app.ListPathways{PatientID: e.patient})
 	if err != nil || len(byPatient.Pathways) != 0 {
 		t.Fatalf("a stranger listing the patient: %v %v", byPatient, err)
 	}
 	unit := domain.Unit{HerID: unitHer, OrgNumber: unitOrg}
-	byUnit, err := e.app.ListPathways(t.Context(), app.ListPathways{Caller: clinician(), Unit: &unit})
+	byUnit, err := e.app.ListPathways(t.Context(), clinician(), app.ListPathways{Unit: &unit})
 	if err != nil || len(byUnit.Pathways) != 1 {
 		t.Fatalf("the unit listing its pathways: %v %v", byUnit, err)
 	}
@@ -98,7 +99,7 @@ func TestMedicationFreeRequestIsUnavailableWhenConsentCannotAnswer(t *testing.T)
 	id := e.startedPathway("ref-1", "1990-01-01")
 	e.legal.err = errs.Unavailable("consent legal status", errors.New("connection refused"))
 	before := e.lastSeq()
-	_, err := e.app.RequestMedicationFreeTreatment(t.Context(), app.RequestMedicationFreeTreatment{Caller: clinician(), RequestID: "m1", PathwayID: id})
+	_, err := e.app.RequestMedicationFreeTreatment(t.Context(), clinician(), "m1", app.RequestMedicationFreeTreatment{PathwayID: id})
 	if !errors.Is(err, errs.ErrUnavailable) {
 		t.Fatalf("got %v, want unavailable", err)
 	}
@@ -110,7 +111,7 @@ func TestMedicationFreeRequestIsUnavailableWhenConsentCannotAnswer(t *testing.T)
 func TestStrangerAskingForMedicationFreeTreatmentLearnsNothingAndConsentIsNotAsked(t *testing.T) {
 	e := newEnv(t)
 	id := e.startedPathway("ref-1", "1990-01-01")
-	_, err := e.app.RequestMedicationFreeTreatment(t.Context(), app.RequestMedicationFreeTreatment{Caller: stranger(), RequestID: "m1", PathwayID: id})
+	_, err := e.app.RequestMedicationFreeTreatment(t.Context(), stranger(), "m1", app.RequestMedicationFreeTreatment{PathwayID: id})
 	var nf *errs.NotFoundError
 	if !errors.As(err, &nf) || e.legal.asked != 0 {
 		t.Fatalf("got %v, consent asked %d times", err, e.legal.asked)
@@ -120,13 +121,13 @@ func TestStrangerAskingForMedicationFreeTreatmentLearnsNothingAndConsentIsNotAsk
 func TestMedicationFreeGrantedOnceAndARetryReturnsTheOriginal(t *testing.T) {
 	e := newEnv(t)
 	id := e.startedPathway("ref-1", "1990-01-01")
-	in := app.RequestMedicationFreeTreatment{Caller: clinician(), RequestID: "m1", PathwayID: id, ChosenByPatient: true}
-	p, err := e.app.RequestMedicationFreeTreatment(t.Context(), in)
-	if err != nil || !p.MedicationFreeGranted {
+	in := app.RequestMedicationFreeTreatment{PathwayID: id, ChosenByPatient: true}
+	p, err := e.app.RequestMedicationFreeTreatment(t.Context(), clinician(), "m1", in)
+	if err != nil || !p.State.MedicationFreeGranted {
 		t.Fatalf("%+v %v", p, err)
 	}
 	before := e.lastSeq()
-	if _, err := e.app.RequestMedicationFreeTreatment(t.Context(), in); err != nil || e.lastSeq() != before {
+	if _, err := e.app.RequestMedicationFreeTreatment(t.Context(), clinician(), "m1", in); err != nil || e.lastSeq() != before {
 		t.Fatalf("retry: %v, appended %v", err, e.lastSeq() != before)
 	}
 }
@@ -138,7 +139,7 @@ func TestInvalidCommandsNameTheFieldAndAppendNothing(t *testing.T) {
 	restricted := pathwayv1.DecisionMode_DECISION_MODE_RESTRICTED
 	plan := func(options []string, chosen string, mode pathwayv1.DecisionMode, reason string) func() error {
 		return func() error {
-			_, err := e.app.AgreeTreatmentPlan(t.Context(), app.AgreeTreatmentPlan{Caller: clinician(), RequestID: "p", PathwayID: id,
+			_, err := e.app.AgreeTreatmentPlan(t.Context(), clinician(), "p", app.AgreeTreatmentPlan{PathwayID: id,
 				OptionsOffered: options, ChosenOption: chosen, DecisionMode: mode, RestrictionReason: reason})
 			return err
 		}
@@ -155,30 +156,35 @@ func TestInvalidCommandsNameTheFieldAndAppendNothing(t *testing.T) {
 		{"no choice in a shared decision", plan([]string{"a"}, "", shared, ""), "chosen_option"},
 		{"no decision mode", plan([]string{"a"}, "a", pathwayv1.DecisionMode_DECISION_MODE_UNSPECIFIED, ""), "decision_mode"},
 		{"no request id", func() error {
-			_, err := e.app.CompletePathway(t.Context(), app.CompletePathway{Caller: clinician(), PathwayID: id})
+			_, err := e.app.CompletePathway(t.Context(), clinician(), "", app.CompletePathway{PathwayID: id})
 			return err
 		}, "request_id"},
 		{"unknown clinical decision code", func() error {
-			_, err := e.app.RecordClinicalDecision(t.Context(), app.RecordClinicalDecision{Caller: clinician(), RequestID: "c", PathwayID: id,
+			_, err := e.app.RecordClinicalDecision(t.Context(), clinician(), "c", app.RecordClinicalDecision{PathwayID: id,
 				Stage: pathwayv1.ClinicalDecisionStage_CLINICAL_DECISION_STAGE_BASIC})
 			return err
 		}, "code"},
 		{"a coordinator who is not health personnel", func() error {
-			_, err := e.app.AssignPathwayCoordinator(t.Context(), app.AssignPathwayCoordinator{Caller: clinician(), RequestID: "a", PathwayID: id,
+			_, err := e.app.AssignPathwayCoordinator(t.Context(), clinician(), "a", app.AssignPathwayCoordinator{PathwayID: id,
 				ProfessionalID: "ext:889640782:case-17"})
 			return err
 		}, "professional_id"},
 		{"a postponement date that is no date", func() error {
-			_, err := e.app.RecordPatientPostponement(t.Context(), app.RecordPatientPostponement{Caller: clinician(), RequestID: "pp", PathwayID: id,
+			_, err := e.app.RecordPatientPostponement(t.Context(), clinician(), "pp", app.RecordPatientPostponement{PathwayID: id,
 				FromDate: "2026-02-30", UntilDate: "2026-03-20"})
 			return err
 		}, "from_date"},
+		{"a postponement that ends before it starts", func() error {
+			_, err := e.app.RecordPatientPostponement(t.Context(), clinician(), "pp", app.RecordPatientPostponement{PathwayID: id,
+				FromDate: "2026-03-10", UntilDate: "2026-03-09"})
+			return err
+		}, "until_date"},
 		{"a first attendance in the future", func() error {
-			_, err := e.app.RecordFirstAttendance(t.Context(), app.RecordFirstAttendance{Caller: clinician(), RequestID: "f", PathwayID: id, AttendedAt: &future})
+			_, err := e.app.RecordFirstAttendance(t.Context(), clinician(), "f", app.RecordFirstAttendance{PathwayID: id, AttendedAt: &future})
 			return err
 		}, "attended_at"},
 		{"a transfer to an invalid unit", func() error {
-			_, _, err := e.app.TransferPathway(t.Context(), app.TransferPathway{Caller: clinician(), RequestID: "t", PathwayID: id,
+			_, err := e.app.TransferPathway(t.Context(), clinician(), "t", app.TransferPathway{PathwayID: id,
 				To: domain.Unit{HerID: "1", OrgNumber: "983974725"}})
 			return err
 		}, "to_unit.org_number"},
@@ -208,7 +214,7 @@ func TestInvalidCommandsNameTheFieldAndAppendNothing(t *testing.T) {
 func TestCheckDeadlinesAppendsMilestoneOverdueOnceWhenTheClockPassesATarget(t *testing.T) {
 	e := newEnv(t)
 	id := e.startedPathway("ref-1", "1990-01-01")
-	if _, err := e.app.AssignPathwayCoordinator(t.Context(), app.AssignPathwayCoordinator{Caller: clinician(), RequestID: "c", PathwayID: id, ProfessionalID: "hpr:2222222"}); err != nil {
+	if _, err := e.app.AssignPathwayCoordinator(t.Context(), clinician(), "c", app.AssignPathwayCoordinator{PathwayID: id, ProfessionalID: "hpr:2222222"}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := e.app.CheckDeadlines(t.Context()); err != nil || n != 0 {
@@ -234,20 +240,22 @@ func TestCheckDeadlinesAppendsMilestoneOverdueOnceWhenTheClockPassesATarget(t *t
 func TestTransferStartsOneLinkedPathwayAndARetryFinishesNotDuplicates(t *testing.T) {
 	e := newEnv(t)
 	id := e.startedPathway("ref-1", "1990-01-01")
-	in := app.TransferPathway{Caller: clinician(), RequestID: "t1", PathwayID: id, To: domain.Unit{HerID: "8200002", OrgNumber: newUnitOrg}, Reason: "moved"}
-	old, next, err := e.app.TransferPathway(t.Context(), in)
+	in := app.TransferPathway{PathwayID: id, To: domain.Unit{HerID: "8200002", OrgNumber: newUnitOrg}, Reason: "moved"}
+	res, err := e.app.TransferPathway(t.Context(), clinician(), "t1", in)
 	if err != nil {
 		t.Fatal(err)
 	}
+	old, next := res.Pathway.State, res.NewPathway
 	if old.Status != pathwayv1.PathwayStatus_PATHWAY_STATUS_TRANSFERRED || next.PreviousID != id || old.NextID != next.ID || next.Unit.OrgNumber != newUnitOrg {
 		t.Fatalf("old %+v next %+v", old, next)
 	}
-	_, again, err := e.app.TransferPathway(t.Context(), in)
+	retried, err := e.app.TransferPathway(t.Context(), clinician(), "t1", in)
+	again := retried.NewPathway
 	if err != nil || again.ID != next.ID || e.commits(next.ID) != 1 {
 		t.Fatalf("retry: %v, %s vs %s, %d commits", err, again.ID, next.ID, e.commits(next.ID))
 	}
 	newUnitClinician := personnel(newUnitOrg, "hpr:7777777")
-	if _, err := e.app.CompletePathway(t.Context(), app.CompletePathway{Caller: newUnitClinician, RequestID: "c", PathwayID: next.ID}); err != nil {
+	if _, err := e.app.CompletePathway(t.Context(), newUnitClinician, "c", app.CompletePathway{PathwayID: next.ID}); err != nil {
 		t.Fatalf("the new unit acts on its linked pathway: %v", err)
 	}
 }
@@ -260,21 +268,21 @@ func TestDecisionStatisticsShowPerUnitHowOftenDecisionsWereShared(t *testing.T) 
 		attended := e.clock.Now()
 		steps := []func() error{
 			func() error {
-				_, err := e.app.RecordFirstAttendance(t.Context(), app.RecordFirstAttendance{Caller: clinician(), RequestID: "f", PathwayID: id, AttendedAt: &attended})
+				_, err := e.app.RecordFirstAttendance(t.Context(), clinician(), "f", app.RecordFirstAttendance{PathwayID: id, AttendedAt: &attended})
 				return err
 			},
 			func() error {
-				_, err := e.app.RecordClinicalDecision(t.Context(), app.RecordClinicalDecision{Caller: clinician(), RequestID: "d", PathwayID: id,
+				_, err := e.app.RecordClinicalDecision(t.Context(), clinician(), "d", app.RecordClinicalDecision{PathwayID: id,
 					Code: pathwayv1.ClinicalDecision_CLINICAL_DECISION_CP, Stage: pathwayv1.ClinicalDecisionStage_CLINICAL_DECISION_STAGE_BASIC})
 				return err
 			},
 			func() error {
-				_, err := e.app.AgreeTreatmentPlan(t.Context(), app.AgreeTreatmentPlan{Caller: clinician(), RequestID: "p", PathwayID: id,
+				_, err := e.app.AgreeTreatmentPlan(t.Context(), clinician(), "p", app.AgreeTreatmentPlan{PathwayID: id,
 					OptionsOffered: []string{"therapy"}, ChosenOption: "therapy", DecisionMode: mode})
 				return err
 			},
 			func() error {
-				_, err := e.app.RecordEvaluation(t.Context(), app.RecordEvaluation{Caller: clinician(), RequestID: "e", PathwayID: id,
+				_, err := e.app.RecordEvaluation(t.Context(), clinician(), "e", app.RecordEvaluation{PathwayID: id,
 					PatientTookPart: i == 0, FeedbackToolUsed: i == 0, FeedbackTool: map[bool]string{true: "FIT"}[i == 0]})
 				return err
 			},
@@ -295,5 +303,10 @@ func TestDecisionStatisticsShowPerUnitHowOftenDecisionsWereShared(t *testing.T) 
 	}
 	if _, err := e.app.GetDecisionStatistics(t.Context(), stranger(), unit); !errors.Is(err, errs.ErrPermission) {
 		t.Fatalf("another unit's statistics: %v", err)
+	}
+	// One patient is behind these counts: ops must not see them.
+	ops := access.Actor{OrgNumber: strangerOrg, Role: access.RoleOps}
+	if st, err := e.app.GetDecisionStatistics(t.Context(), ops, unit); err != nil || !st.Suppressed || st.TreatmentPlans != 0 {
+		t.Fatalf("ops, fewer than 5 patients: %+v %v", st, err)
 	}
 }

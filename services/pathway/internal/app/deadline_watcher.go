@@ -7,13 +7,14 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
 )
 
 // watcherActor is who appends MilestoneOverdue: the service itself.
-func watcherActor() domain.Actor {
-	return domain.Actor{Service: "pathway-milestone-watcher", Role: "service"}
+func watcherActor() access.Actor {
+	return access.Actor{Service: "pathway-milestone-watcher", Role: access.RoleService}
 }
 
 // CheckDeadlines appends MilestoneOverdue for every target that has passed
@@ -23,7 +24,7 @@ func (a *App) CheckDeadlines(ctx context.Context) (int, error) {
 	now := a.clock.Now()
 	return a.runtime.Sweep(ctx,
 		func(s decider.Snapshot[domain.Pathway]) decider.Meta {
-			return a.meta(watcherActor(), "", s.State.PatientID)
+			return decider.Meta{Actor: watcherActor().Proto(), PatientID: s.State.PatientID}
 		},
 		func(p domain.Pathway) ([]proto.Message, error) { return domain.DecideDeadlines(p, now, a.policy), nil })
 }

@@ -3,8 +3,7 @@ package app
 import (
 	"context"
 
-	"github.com/stafett/stafett/pkg/authn"
-	"github.com/stafett/stafett/pkg/decider"
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
@@ -38,23 +37,23 @@ const minPatientsForOps = 5
 // GetDecisionStatistics counts the decisions recorded on the unit's
 // pathways. The unit's own personnel see their counts; ops roles see every
 // unit's, suppressed when fewer than 5 patients are behind them so that no
-// one can be singled out. Anyone else is refused.
-func (a *App) GetDecisionStatistics(_ context.Context, c Caller, unit domain.Unit) (DecisionStatistics, error) {
+// one can be singled out (domain.AuthorizeStatistics). It counts over the
+// unit's organisation's pathways only, never over every pathway there is.
+func (a *App) GetDecisionStatistics(_ context.Context, actor access.Actor, unit domain.Unit) (DecisionStatistics, error) {
 	var v errs.Validation
 	v.Unit("unit", unit)
 	if err := v.Err(); err != nil {
 		return DecisionStatistics{}, err
 	}
-	ops := c.Access.Role == authn.RoleOps
-	if !ops && c.Actor.OrgNumber != unit.OrgNumber {
-		return DecisionStatistics{}, errs.Permission("statistics are for the unit's own personnel and ops roles")
+	if err := domain.AuthorizeStatistics(actor, unit); err != nil {
+		return DecisionStatistics{}, err
 	}
 	st := DecisionStatistics{Unit: unit, ByMode: map[pathwayv1.DecisionMode]int{}}
 	patients := map[string]struct{}{}
-	a.image.Range(func(s decider.Snapshot[domain.Pathway]) bool {
-		p := s.State
+	for _, id := range a.visible.ofOrg(unit.OrgNumber) {
+		p := a.image.Get(id).State
 		if p.Unit != unit {
-			return true
+			continue
 		}
 		if len(p.Plans) > 0 || len(p.Evaluations) > 0 {
 			patients[p.PatientID] = struct{}{}
@@ -72,10 +71,9 @@ func (a *App) GetDecisionStatistics(_ context.Context, c Caller, unit domain.Uni
 				st.EvaluationsWithTool++
 			}
 		}
-		return true
-	})
+	}
 	st.Patients = len(patients)
-	if ops && st.Patients < minPatientsForOps {
+	if actor.Role == access.RoleOps && st.Patients < minPatientsForOps {
 		return DecisionStatistics{Unit: unit, Suppressed: true}, nil
 	}
 	return st, nil

@@ -19,14 +19,12 @@ import (
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/access/accesstest"
 	"github.com/stafett/stafett/pkg/audit"
-	"github.com/stafett/stafett/pkg/authn"
-	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	"github.com/stafett/stafett/pkg/idgen"
-	"github.com/stafett/stafett/pkg/ids"
+	"github.com/stafett/stafett/pkg/testkit"
 	"github.com/stafett/stafett/pkg/workdays"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
@@ -42,11 +40,10 @@ const (
 	strangerOrg = "912345679"
 )
 
-// checker permits health personnel of the organisations it lists, the way
-// the consent service permits a pathway's unit as its care team.
-// careTeam permits the receiving unit's organisation, as the care team.
+// careTeam permits the organisations of the pathways' units, the way the
+// consent service permits a pathway's unit as its care team.
 func careTeam(req *consentv1.CheckAccessRequest) *consentv1.CheckAccessResponse {
-	if req.GetActorOrgNumber() == unitOrg {
+	if org := req.GetActorOrgNumber(); org == unitOrg || org == newUnitOrg {
 		return accesstest.Permit(consentv1.Basis_BASIS_CARE_TEAM, "")
 	}
 	return nil
@@ -72,39 +69,31 @@ type env struct {
 	js      jetstream.JetStream
 	store   *eventstore.Store
 	audit   *audit.Log
+	log     *accesstest.Log
 	clock   *clock.Fake
 	checker *accesstest.Checker
 	legal   *legal
 	app     *app.App
 	patient string
+	// otherPatient is a well-formed pseudonym of a patient with no pathway.
+	otherPatient string
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	store, nc := eventstoretest.Open(t)
+	store, log, nc := eventstoretest.OpenWithAudit(t)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := audit.Open(t.Context(), js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pseudonyms, err := ids.NewPseudonymizer([]byte("a test key that is at least 32 bytes long"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nid, err := ids.ParseNationalID("31129998949")
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := &env{
-		t: t, js: js, store: store, audit: log,
+		t: t, js: js, store: store, audit: log, log: accesstest.NewLog(log),
 		// Tuesday 3 March 2026, 10:00 in Oslo.
-		clock:   clock.NewFake(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)),
-		checker: accesstest.NewChecker(careTeam),
-		legal:   &legal{facts: domain.LegalFacts{MedicationCapacity: true}},
-		patient: pseudonyms.PatientID(nid),
+		clock:        clock.NewFake(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)),
+		checker:      accesstest.NewChecker(careTeam),
+		legal:        &legal{facts: domain.LegalFacts{MedicationCapacity: true}},
+		patient:      testkit.PatientID(t, "31129998949"),
+		otherPatient: testkit.PatientID(t, "01019000083"),
 	}
 	e.app = e.start()
 	return e
@@ -114,15 +103,11 @@ func newEnv(t *testing.T) *env {
 // stream, as a restarted process would.
 func (e *env) start() *app.App {
 	e.t.Helper()
-	zone, err := civil.LoadOslo()
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	image := decider.NewImage(app.Model(), nil)
 	a := app.New(app.Deps{
 		Store: e.store, Image: image, Clock: e.clock, IDs: idgen.NewULIDs(),
-		Policy: domain.Policy{Calendar: workdays.Norway(), Zone: zone, PostponementFlagWorkdays: 7},
-		Guard:  access.NewGuard(e.checker, e.audit, e.clock),
+		Policy: domain.Policy{Calendar: workdays.Norway(), Zone: testkit.Oslo(e.t), PostponementFlagWorkdays: 7},
+		Guard:  access.NewGuard(e.checker, e.log, e.clock),
 		Legal:  e.legal,
 	})
 	feed, err := image.Run(e.t.Context(), e.store)
@@ -143,12 +128,18 @@ func (e *env) runProcessManager(a *app.App) {
 	e.t.Cleanup(sub.Stop)
 }
 
-// assess appends a referral commit holding a ReferralAssessed, as the
-// referral service would, and returns its stream sequence.
+// assess appends a referral commit holding a ReferralAssessed for the unit,
+// as the referral service would, and returns its stream sequence.
 func (e *env) assess(referralID string, granted bool, birth string) uint64 {
 	e.t.Helper()
+	return e.assessAt(referralID, &eventsv1.UnitRef{HerId: unitHer, OrgNumber: unitOrg}, granted, birth)
+}
+
+// assessAt is assess at another receiving unit.
+func (e *env) assessAt(referralID string, unit *eventsv1.UnitRef, granted bool, birth string) uint64 {
+	e.t.Helper()
 	ev := &referralv1.ReferralAssessed{
-		ReferralId: referralID, PatientId: e.patient, ReceivingUnit: &eventsv1.UnitRef{HerId: unitHer, OrgNumber: unitOrg},
+		ReferralId: referralID, PatientId: e.patient, ReceivingUnit: unit,
 		AssessedBy: "hpr:555", AssessedAt: timestamppb.New(e.clock.Now()), PatientBirthDate: birth,
 	}
 	if granted {
@@ -182,11 +173,23 @@ func (e *env) appendCommit(subject, aggregateID string, events ...proto.Message)
 	return res.Seq
 }
 
-// startedPathway assesses a referral with a right granted and waits for the
-// process manager to start its pathway.
+// startedPathway assesses a referral with a right granted and has the
+// process manager handle it, which starts its pathway.
 func (e *env) startedPathway(referralID, birth string) string {
 	e.t.Helper()
-	seq := e.assess(referralID, true, birth)
+	return e.handled(referralID, e.assess(referralID, true, birth))
+}
+
+// startedPathwayAt is startedPathway at another unit.
+func (e *env) startedPathwayAt(referralID string, unit *eventsv1.UnitRef) string {
+	e.t.Helper()
+	return e.handled(referralID, e.assessAt(referralID, unit, true, "1990-01-01"))
+}
+
+// handled has the process manager handle the assessment at seq and returns
+// the id of the pathway it starts (if it starts one).
+func (e *env) handled(referralID string, seq uint64) string {
+	e.t.Helper()
 	if err := e.app.HandleReferralRecord(e.t.Context(), e.record(seq)); err != nil {
 		e.t.Fatal(err)
 	}
@@ -221,12 +224,23 @@ func (e *env) lastSeq() uint64 {
 	return seq
 }
 
-func personnel(org, hpr string) app.Caller {
-	return app.Caller{
-		Actor:  domain.Actor{ProfessionalID: hpr, OrgNumber: org, Role: string(authn.RoleClinician)},
-		Access: access.Actor{ProfessionalID: hpr, OrgNumber: org, Role: authn.RoleClinician},
-	}
+func personnel(org, hpr string) access.Actor {
+	return access.Actor{ProfessionalID: hpr, OrgNumber: org, Role: access.RoleClinician}
 }
 
-func clinician() app.Caller { return personnel(unitOrg, "hpr:1234567") }
-func stranger() app.Caller  { return personnel(strangerOrg, "hpr:9999999") }
+func clinician() access.Actor { return personnel(unitOrg, "hpr:1234567") }
+func stranger() access.Actor  { return personnel(strangerOrg, "hpr:9999999") }
+
+// work is what a request cost: consent calls and the checks they carried,
+// access-log records, and commits appended.
+type work struct{ calls, checks, records, commits int }
+
+// measure runs f and reports the work it did.
+func (e *env) measure(f func()) work {
+	e.t.Helper()
+	calls, checks := e.checker.Counts()
+	records, seq := e.log.Records(), e.lastSeq()
+	f()
+	afterCalls, afterChecks := e.checker.Counts()
+	return work{calls: afterCalls - calls, checks: afterChecks - checks, records: e.log.Records() - records, commits: int(e.lastSeq() - seq)}
+}

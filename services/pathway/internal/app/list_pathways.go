@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/stafett/stafett/pkg/access"
-	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/paging"
@@ -18,7 +17,6 @@ import (
 // ListPathways lists a patient's or a unit's pathways. Exactly one of
 // PatientID and Unit is set.
 type ListPathways struct {
-	Caller    Caller
 	PatientID string
 	Unit      *domain.Unit
 	Status    pathwayv1.PathwayStatus
@@ -32,81 +30,80 @@ type PathwayPage struct {
 	NextPageToken string
 }
 
-// ListPathways returns the pathways the caller may read. Every patient whose
-// pathways appear is checked with the consent service and logged; a patient
-// the caller may not see is left out, exactly as if they had no pathway.
-func (a *App) ListPathways(ctx context.Context, in ListPathways) (PathwayPage, error) {
+// ListPathways returns the pathways the actor may read. Visibility is decided
+// before paging, and denied costs what absent costs:
+//   - by patient, the candidates are the patient's pathways; one access check
+//     for the patient decides the page, whether it holds anything or not, and
+//     a denied page is as empty as a patient with no pathway, token included;
+//   - by unit, the candidates are the pathways at the actor's organisation's
+//     units; the page is cut from them and one batched access check decides
+//     its rows, so the token depends only on what the organisation may see.
+func (a *App) ListPathways(ctx context.Context, actor access.Actor, in ListPathways) (PathwayPage, error) {
 	var v errs.Validation
 	switch {
 	case in.PatientID == "" && in.Unit == nil:
 		v.Add("subject", "one of patient_id or unit is required")
+	case in.PatientID != "" && in.Unit != nil:
+		v.Add("subject", "only one of patient_id or unit may be set")
 	case in.PatientID != "" && !ids.IsPatientID(in.PatientID):
 		v.Add("patient_id", "is not a patient id")
 	case in.Unit != nil:
 		v.Unit("unit", *in.Unit)
 	}
-	if _, ok := pathwayv1.PathwayStatus_name[int32(in.Status)]; !ok {
-		v.Add("status", "is not a known status")
-	}
+	v.Enum("status", in.Status)
 	after, size := paging.Parse(&v, in.PageSize, in.PageToken)
 	if err := v.Err(); err != nil {
 		return PathwayPage{}, err
 	}
 
-	var matches []domain.Pathway
-	a.image.Range(func(s decider.Snapshot[domain.Pathway]) bool {
-		p := s.State
-		if (in.PatientID != "" && p.PatientID != in.PatientID) ||
-			(in.Unit != nil && p.Unit != *in.Unit) ||
-			(in.Status != pathwayv1.PathwayStatus_PATHWAY_STATUS_UNSPECIFIED && p.Status != in.Status) ||
-			!after.Precedes(p.StartedAt, p.ID) {
-			return true
-		}
-		matches = append(matches, p)
-		return true
-	})
-	slices.SortFunc(matches, func(x, y domain.Pathway) int {
-		return cmp.Or(x.StartedAt.Compare(y.StartedAt), strings.Compare(x.ID, y.ID))
-	})
-
-	method := "ListPathways"
-	resource := "patients/" + in.PatientID + "/pathways"
 	if in.Unit != nil {
-		resource = "units/" + in.Unit.HerID + "/pathways"
+		page := a.page(a.visible.ofOrg(actor.OrgNumber), in, after, size)
+		resource := "units/" + in.Unit.HerID + "/pathways"
+		visible, err := a.pathways.Visible(ctx, actor, page.Pathways, func(p domain.Pathway) access.Read {
+			return pathwayRead(p.PatientID, "ListPathways", resource)
+		})
+		if err != nil {
+			return PathwayPage{}, err
+		}
+		page.Pathways = visible
+		return page, nil
 	}
-	allowed := map[string]bool{}
-	var page PathwayPage
-	for _, p := range matches {
-		ok, seen := allowed[p.PatientID]
-		if !seen {
-			var err error
-			ok, err = a.allowRead(ctx, in.Caller, pathwayRead(p.PatientID, method, resource))
-			if err != nil {
-				return PathwayPage{}, err
-			}
-			allowed[p.PatientID] = ok
-		}
-		if !ok {
-			continue
-		}
-		if len(page.Pathways) == size {
-			last := page.Pathways[len(page.Pathways)-1]
-			page.NextPageToken = paging.After(last.StartedAt, last.ID).Encode()
-			break
-		}
-		page.Pathways = append(page.Pathways, p)
+	page := a.page(a.visible.ofPatient(in.PatientID), in, after, size)
+	visible, err := a.pathways.OfPatient(ctx, actor, pathwayRead(in.PatientID, "ListPathways", "patients/"+in.PatientID+"/pathways"), page.Pathways)
+	if err != nil {
+		return PathwayPage{}, err
+	}
+	page.Pathways = visible
+	if len(visible) == 0 {
+		// Nothing answered: whether more would follow is not the actor's to know.
+		page.NextPageToken = ""
 	}
 	return page, nil
 }
 
-// allowRead is Guard.Allow with a refusal as false instead of NotFound.
-func (a *App) allowRead(ctx context.Context, c Caller, read access.Read) (bool, error) {
-	d, err := a.guard.Check(ctx, c.Access, read)
-	if err != nil || !d.Permit {
-		return false, err
+// page filters the candidates by the request, sorts them by start, and cuts
+// the page after the cursor; the token is the last row's key when more follow.
+func (a *App) page(candidates []string, in ListPathways, after paging.Cursor, size int) PathwayPage {
+	var matches []domain.Pathway
+	for _, id := range candidates {
+		p := a.image.Get(id).State
+		if (in.Unit != nil && p.Unit != *in.Unit) ||
+			(in.PatientID != "" && p.PatientID != in.PatientID) ||
+			(in.Status != pathwayv1.PathwayStatus_PATHWAY_STATUS_UNSPECIFIED && p.Status != in.Status) ||
+			!after.Precedes(p.StartedAt, p.ID) {
+			continue
+		}
+		matches = append(matches, p)
 	}
-	if err := a.guard.Record(ctx, c.Access, read, d); err != nil {
-		return false, err
+	slices.SortFunc(matches, func(x, y domain.Pathway) int {
+		return cmp.Or(x.StartedAt.Compare(y.StartedAt), strings.Compare(x.ID, y.ID))
+	})
+	var page PathwayPage
+	if len(matches) > size {
+		last := matches[size-1]
+		page.NextPageToken = paging.After(last.StartedAt, last.ID).Encode()
+		matches = matches[:size]
 	}
-	return true, nil
+	page.Pathways = matches
+	return page
 }

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventrouter"
@@ -26,8 +27,8 @@ import (
 )
 
 // processManagerActor is who starts pathways: the service itself.
-func processManagerActor() domain.Actor {
-	return domain.Actor{Service: "pathway-process-manager", Role: "service"}
+func processManagerActor() access.Actor {
+	return access.Actor{Service: "pathway-process-manager", Role: access.RoleService}
 }
 
 // ProcessManagerConsumer is the process manager's durable consumer.

@@ -7,13 +7,14 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
 // AgreeTreatmentPlan is a treatment plan agreed with the patient.
 type AgreeTreatmentPlan struct {
-	By                Actor
+	By                access.Actor
 	OptionsOffered    []string
 	ChosenOption      string
 	Mode              pathwayv1.DecisionMode
@@ -27,7 +28,7 @@ type AgreeTreatmentPlan struct {
 // recorded and marked, never rejected. A plan follows a clinical decision;
 // a later plan revises the earlier one and keeps the evaluation schedule.
 func DecideAgreeTreatmentPlan(p Pathway, cmd AgreeTreatmentPlan, pol Policy) ([]proto.Message, error) {
-	if err := actionable(p, cmd.By, "agree a treatment plan"); err != nil {
+	if err := active(p, "agree a treatment plan"); err != nil {
 		return nil, err
 	}
 	if len(p.Decisions) == 0 {

@@ -6,12 +6,13 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
 // AssignCoordinator names the pathway coordinator.
 type AssignCoordinator struct {
-	By             Actor
+	By             access.Actor
 	ProfessionalID string
 	At             time.Time
 }
@@ -19,7 +20,7 @@ type AssignCoordinator struct {
 // DecideAssignCoordinator assigns or replaces the coordinator; assigning the
 // one already assigned changes nothing.
 func DecideAssignCoordinator(p Pathway, cmd AssignCoordinator, pol Policy) ([]proto.Message, error) {
-	if err := actionable(p, cmd.By, "assign a coordinator"); err != nil {
+	if err := active(p, "assign a coordinator"); err != nil {
 		return nil, err
 	}
 	if p.Coordinator == cmd.ProfessionalID {

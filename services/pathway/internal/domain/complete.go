@@ -6,19 +6,20 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
 // Complete ends the pathway.
 type Complete struct {
-	By     Actor
+	By     access.Actor
 	Reason string
 	At     time.Time
 }
 
 // DecideComplete completes an active pathway.
 func DecideComplete(p Pathway, cmd Complete, pol Policy) ([]proto.Message, error) {
-	if err := actionable(p, cmd.By, "complete"); err != nil {
+	if err := active(p, "complete"); err != nil {
 		return nil, err
 	}
 	return []proto.Message{&pathwayv1.PathwayCompleted{

@@ -9,10 +9,11 @@ func notFound() error { return errs.NotFound("pathway") }
 // ErrorDomain is the google.rpc.ErrorInfo domain of this service's refusals.
 const ErrorDomain = "stafett.pathway"
 
-// actionable is the common guard of every command on an existing pathway:
-// absent or not the caller's is NotFound, and only an active pathway changes.
-func actionable(p Pathway, by Actor, action string) error {
-	if !p.Exists() || !p.ActedOnBy(by) {
+// active is the state every command on an existing pathway needs: only an
+// active pathway changes. Who may act is AuthorizeAct's question, asked
+// before any decider runs.
+func active(p Pathway, action string) error {
+	if !p.Exists() {
 		return notFound()
 	}
 	if !p.Active() {

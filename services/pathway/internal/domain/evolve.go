@@ -70,6 +70,7 @@ func Evolve(p Pathway, event proto.Message, _ *eventsv1.Commit) Pathway {
 		p = setTargets(p, e.GetTargets())
 	case *pathwayv1.EvaluationRecorded:
 		p.Evaluations = append(slices.Clip(p.Evaluations), e.GetEvaluation())
+		p.LastEvaluated = fold.Date(e.GetEvaluation().GetEvaluatedOn())
 		// An evaluation recurs: reaching it opens the next one's target.
 		m := maps.Clone(p.Milestones)
 		m[pathwayv1.Milestone_MILESTONE_EVALUATION] = MilestoneState{}

@@ -1,19 +1,17 @@
 package domain_test
 
 // Shared fixtures for the pathway decider tests: the production policy, the
-// parties, event builders for "given" and assertions for "then". Built fresh
-// per call; no package-level mutable state.
+// parties and event builders for "given"; dates, instants and assertions come
+// from pkg/testkit. Built fresh per call; no package-level mutable state.
 
 import (
-	"errors"
 	"testing"
-	"time"
 	_ "time/tzdata" // Europe/Oslo must not depend on the host's zoneinfo.
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/stafett/stafett/pkg/civil"
-	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/access"
+	"github.com/stafett/stafett/pkg/testkit"
 	"github.com/stafett/stafett/pkg/workdays"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
@@ -36,51 +34,25 @@ const (
 	strangerHPR    = "hpr:9999999"
 )
 
-func oslo(t *testing.T) *time.Location {
-	t.Helper()
-	loc, err := civil.LoadOslo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 // policy is the production configuration with the default targets.
 func policy(t *testing.T) domain.Policy {
 	t.Helper()
-	return domain.Policy{Calendar: workdays.Norway(), Zone: oslo(t), PostponementFlagWorkdays: 7}
-}
-
-func date(t *testing.T, s string) civil.Date {
-	t.Helper()
-	d, err := civil.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// at is an instant given as an Oslo wall-clock time, "2006-01-02 15:04".
-func at(t *testing.T, s string) time.Time {
-	t.Helper()
-	ts, err := time.ParseInLocation("2006-01-02 15:04", s, oslo(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts
+	return domain.Policy{Calendar: workdays.Norway(), Zone: testkit.Oslo(t), PostponementFlagWorkdays: 7}
 }
 
 func unit() domain.Unit    { return domain.Unit{HerID: unitHer, OrgNumber: unitOrg} }
 func newUnit() domain.Unit { return domain.Unit{HerID: newUnitHer, OrgNumber: newUnitOrg} }
 
-func clinician() domain.Actor { return domain.Actor{ProfessionalID: clinicianHPR, OrgNumber: unitOrg} }
-func stranger() domain.Actor {
-	return domain.Actor{ProfessionalID: strangerHPR, OrgNumber: strangerOrg}
+func clinician() access.Actor {
+	return access.Actor{ProfessionalID: clinicianHPR, OrgNumber: unitOrg, Role: access.RoleClinician}
+}
+func stranger() access.Actor {
+	return access.Actor{ProfessionalID: strangerHPR, OrgNumber: strangerOrg, Role: access.RoleClinician}
 }
 
 // coordinatorElsewhere is the pathway coordinator, employed by another organisation.
-func coordinatorElsewhere() domain.Actor {
-	return domain.Actor{ProfessionalID: coordinatorHPR, OrgNumber: strangerOrg}
+func coordinatorElsewhere() access.Actor {
+	return access.Actor{ProfessionalID: coordinatorHPR, OrgNumber: strangerOrg, Role: access.RoleCoordinator}
 }
 
 // startCommand starts a D11 pathway on Tuesday 3 March 2026 for a patient born 1990.
@@ -88,7 +60,7 @@ func startCommand(t *testing.T) domain.Start {
 	t.Helper()
 	return domain.Start{
 		PathwayID: pathwayID, ReferralID: referralID, PatientID: patientID, Type: eventsv1.PathwayType_PATHWAY_TYPE_D11,
-		Unit: unit(), BirthDate: date(t, "1990-05-17"), CareStartDeadline: date(t, "2026-04-30"), At: at(t, "2026-03-03 10:00"),
+		Unit: unit(), BirthDate: testkit.Date(t, "1990-05-17"), CareStartDeadline: testkit.Date(t, "2026-04-30"), At: testkit.At(t, "2026-03-03 10:00"),
 	}
 }
 
@@ -122,55 +94,11 @@ func attended(t *testing.T) domain.Pathway {
 	t.Helper()
 	p := started(t)
 	return mustDecide(t, p)(domain.DecideFirstAttendance(p, domain.RecordFirstAttendance{
-		By: clinician(), AttendedAt: at(t, "2026-03-10 09:00"), At: at(t, "2026-03-10 12:00"),
+		By: clinician(), AttendedAt: testkit.At(t, "2026-03-10 09:00"), At: testkit.At(t, "2026-03-10 12:00"),
 	}, policy(t)))
 }
 
 func decide(t *testing.T, p domain.Pathway, code pathwayv1.ClinicalDecision, stage pathwayv1.ClinicalDecisionStage) ([]proto.Message, error) {
 	t.Helper()
-	return domain.DecideClinicalDecision(p, domain.RecordClinicalDecision{By: clinician(), Code: code, Stage: stage, At: at(t, "2026-04-01 10:00")}, policy(t))
-}
-
-type errKind int
-
-const (
-	noError errKind = iota
-	notFound
-	precondition
-	invalid
-)
-
-func expectErr(t *testing.T, err error, want errKind) {
-	t.Helper()
-	var nf *errs.NotFoundError
-	var pc *errs.PreconditionError
-	var iv *errs.ValidationError
-	got := noError
-	switch {
-	case err == nil:
-	case errors.As(err, &nf):
-		got = notFound
-	case errors.As(err, &pc):
-		got = precondition
-	case errors.As(err, &iv):
-		got = invalid
-	default:
-		t.Fatalf("unexpected error type %T: %v", err, err)
-	}
-	if got != want {
-		t.Fatalf("error kind = %d (%v), want %d", got, err, want)
-	}
-}
-
-func eventType[T proto.Message](t *testing.T, events []proto.Message) T {
-	t.Helper()
-	var zero T
-	if len(events) != 1 {
-		t.Fatalf("want one event, got %d: %v", len(events), events)
-	}
-	e, ok := events[0].(T)
-	if !ok {
-		t.Fatalf("want %T, got %T", zero, events[0])
-	}
-	return e
+	return domain.DecideClinicalDecision(p, domain.RecordClinicalDecision{By: clinician(), Code: code, Stage: stage, At: testkit.At(t, "2026-04-01 10:00")}, policy(t))
 }

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
@@ -35,7 +36,7 @@ type LegalFacts struct {
 
 // RequestMedicationFree is the patient's request for medication-free treatment.
 type RequestMedicationFree struct {
-	By              Actor
+	By              access.Actor
 	ChosenByPatient bool
 	Legal           LegalFacts
 	At              time.Time
@@ -47,7 +48,7 @@ type RequestMedicationFree struct {
 // or care. A refusal names every unmet condition at once, so the unit does
 // not learn them one attempt at a time; it appends nothing.
 func DecideMedicationFree(p Pathway, cmd RequestMedicationFree, pol Policy) ([]proto.Message, error) {
-	if err := actionable(p, cmd.By, "request medication-free treatment"); err != nil {
+	if err := active(p, "request medication-free treatment"); err != nil {
 		return nil, err
 	}
 	if p.MedicationFreeGranted {

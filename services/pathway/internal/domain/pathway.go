@@ -1,12 +1,9 @@
-// Package domain holds the care pathway rules (DESIGN §6.2) as pure
-// functions: decide(state, command) returns events or an error, evolve(state,
-// event) returns the next state. Time, ids, the calendar, the milestone
-// targets and the patient's legal status are passed in; nothing here does I/O.
 package domain
 
 import (
 	"time"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/ids"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
@@ -15,14 +12,6 @@ import (
 
 // Unit is a unit: HER-id plus organisation number.
 type Unit = ids.Unit
-
-// Actor is who issues a command.
-type Actor struct {
-	ProfessionalID string
-	OrgNumber      string
-	Role           string
-	Service        string
-}
 
 // MilestoneState is one milestone's target and when it was reached.
 type MilestoneState struct {
@@ -69,6 +58,9 @@ type Pathway struct {
 	Decisions     []Decision
 	Plans         []*pathwayv1.TreatmentPlan
 	Evaluations   []*pathwayv1.Evaluation
+	// LastEvaluated is the date of the latest evaluation: the evaluation
+	// milestone recurs, so its own state only holds the next one's target.
+	LastEvaluated civil.Date
 	Postponements []*pathwayv1.Postponement
 	// TimingFlagged is set by a patient postponement of more than 7 working
 	// days: the targets stay, the flag explains a missed one.
@@ -82,13 +74,40 @@ func (p Pathway) Exists() bool { return p.Status != pathwayv1.PathwayStatus_PATH
 // Active reports whether the pathway runs at its unit.
 func (p Pathway) Active() bool { return p.Status == pathwayv1.PathwayStatus_PATHWAY_STATUS_ACTIVE }
 
-// ActedOnBy reports whether the actor may act on the pathway: personnel of
-// its unit (by organisation number) or its pathway coordinator.
-func (p Pathway) ActedOnBy(a Actor) bool {
+// ActedOnBy reports whether the actor works on the pathway: personnel of its
+// unit (by organisation number) or its pathway coordinator.
+func (p Pathway) ActedOnBy(a access.Actor) bool {
 	if a.OrgNumber != "" && a.OrgNumber == p.Unit.OrgNumber {
 		return true
 	}
 	return p.Coordinator != "" && a.ProfessionalID == p.Coordinator
+}
+
+// MilestoneStatus is one milestone as the pathway presents it.
+type MilestoneStatus struct {
+	Milestone pathwayv1.Milestone
+	Target    civil.Date
+	Actual    civil.Date
+	Overdue   bool
+}
+
+// MilestoneStatuses lists the milestones that have a target or were reached,
+// in pathway order. The evaluation recurs: its target is the next one due and
+// its actual date the latest evaluation.
+func (p Pathway) MilestoneStatuses() []MilestoneStatus {
+	var out []MilestoneStatus
+	for _, m := range milestoneOrder() {
+		s, ok := p.Milestones[m]
+		actual := s.Actual
+		if m == pathwayv1.Milestone_MILESTONE_EVALUATION && !p.LastEvaluated.IsZero() {
+			actual, ok = p.LastEvaluated, true
+		}
+		if !ok {
+			continue
+		}
+		out = append(out, MilestoneStatus{Milestone: m, Target: s.Target, Actual: actual, Overdue: s.Overdue()})
+	}
+	return out
 }
 
 // Milestone returns the state of one milestone.

@@ -6,13 +6,14 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
 // RecordClinicalDecision records a clinical decision.
 type RecordClinicalDecision struct {
-	By    Actor
+	By    access.Actor
 	Code  pathwayv1.ClinicalDecision
 	Stage pathwayv1.ClinicalDecisionStage
 	At    time.Time
@@ -26,7 +27,7 @@ const MaxClinicalDecisions = 2
 // after the first attendance, the basic one first, an extended one only
 // after a basic decision for extended assessment (CU), and never a third.
 func DecideClinicalDecision(p Pathway, cmd RecordClinicalDecision, pol Policy) ([]proto.Message, error) {
-	if err := actionable(p, cmd.By, "record a clinical decision"); err != nil {
+	if err := active(p, "record a clinical decision"); err != nil {
 		return nil, err
 	}
 	if p.FirstAttended.IsZero() {

@@ -6,13 +6,14 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
 // RecordEvaluation is one evaluation of the treatment.
 type RecordEvaluation struct {
-	By               Actor
+	By               access.Actor
 	PatientTookPart  bool
 	FeedbackToolUsed bool
 	FeedbackTool     string
@@ -23,7 +24,7 @@ type RecordEvaluation struct {
 // feedback tool was used, and sets the next evaluation's target. There is
 // treatment to evaluate only after the first attendance.
 func DecideEvaluation(p Pathway, cmd RecordEvaluation, pol Policy) ([]proto.Message, error) {
-	if err := actionable(p, cmd.By, "record an evaluation"); err != nil {
+	if err := active(p, "record an evaluation"); err != nil {
 		return nil, err
 	}
 	if p.FirstAttended.IsZero() {

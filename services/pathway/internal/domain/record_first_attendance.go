@@ -6,22 +6,24 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
 // RecordFirstAttendance records the patient's first attendance.
 type RecordFirstAttendance struct {
-	By         Actor
+	By         access.Actor
 	AttendedAt time.Time
 	At         time.Time
 }
 
 // DecideFirstAttendance records the first attendance once, no earlier than
-// the pathway's start and not in the future; it sets the target of the
-// clinical decision after the basic assessment.
+// the pathway's start (that it is not in the future is the request's
+// validation); it sets the target of the clinical decision after the basic
+// assessment.
 func DecideFirstAttendance(p Pathway, cmd RecordFirstAttendance, pol Policy) ([]proto.Message, error) {
-	if err := actionable(p, cmd.By, "record the first attendance"); err != nil {
+	if err := active(p, "record the first attendance"); err != nil {
 		return nil, err
 	}
 	on := pol.DateOf(cmd.AttendedAt)
@@ -30,9 +32,6 @@ func DecideFirstAttendance(p Pathway, cmd RecordFirstAttendance, pol Policy) ([]
 			return nil, nil
 		}
 		return nil, errs.Precondition("the first attendance is already recorded")
-	}
-	if cmd.AttendedAt.After(cmd.At) {
-		return nil, errs.Invalid("attended_at", "must not be in the future")
 	}
 	if on.Before(p.StartedOn) {
 		return nil, errs.Invalid("attended_at", "must not be before the pathway started")

@@ -6,14 +6,14 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
-	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
 // RecordPostponement is a postponement the patient asked for.
 type RecordPostponement struct {
-	By    Actor
+	By    access.Actor
 	From  civil.Date
 	Until civil.Date
 	At    time.Time
@@ -22,13 +22,11 @@ type RecordPostponement struct {
 // DecidePostponement records the postponement. One longer than the policy's
 // working days (7) flags the pathway's timing so a missed target can be
 // read in its light; no target moves, because resetting the clock would hide
-// how long the patient has in fact waited.
+// how long the patient has in fact waited. That until comes after from is
+// the request's validation.
 func DecidePostponement(p Pathway, cmd RecordPostponement, pol Policy) ([]proto.Message, error) {
-	if err := actionable(p, cmd.By, "record a postponement"); err != nil {
+	if err := active(p, "record a postponement"); err != nil {
 		return nil, err
-	}
-	if !cmd.Until.After(cmd.From) {
-		return nil, errs.Invalid("until_date", "must be after from_date")
 	}
 	days := pol.Calendar.Between(cmd.From, cmd.Until)
 	return []proto.Message{&pathwayv1.PatientPostponementRecorded{

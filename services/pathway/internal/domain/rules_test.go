@@ -5,8 +5,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/testkit"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
 )
@@ -33,22 +35,22 @@ func TestClinicalDecisionsAreAtMostTwoBasicThenExtendedAfterFirstAttendance(t *t
 		given domain.Pathway
 		code  pathwayv1.ClinicalDecision
 		stage pathwayv1.ClinicalDecisionStage
-		want  errKind
+		want  testkit.Kind
 	}{
-		{"before the first attendance", started(t), cp, basic, precondition},
-		{"basic after the first attendance", attended(t), cu, basic, noError},
-		{"extended first", attended(t), cp, extended, precondition},
-		{"a second basic decision", afterBasic(cp), ck, basic, precondition},
-		{"extended after basic CU", afterBasic(cu), cp, extended, noError},
-		{"extended after a basic decision other than CU", afterBasic(cp), ck, extended, precondition},
-		{"extended ending in another extended assessment", afterBasic(cu), cu, extended, invalid},
-		{"a third decision", afterTwo(), ck, extended, precondition},
-		{"a third decision marked basic", afterTwo(), ck, basic, precondition},
+		{"before the first attendance", started(t), cp, basic, testkit.Precondition},
+		{"basic after the first attendance", attended(t), cu, basic, testkit.NoError},
+		{"extended first", attended(t), cp, extended, testkit.Precondition},
+		{"a second basic decision", afterBasic(cp), ck, basic, testkit.Precondition},
+		{"extended after basic CU", afterBasic(cu), cp, extended, testkit.NoError},
+		{"extended after a basic decision other than CU", afterBasic(cp), ck, extended, testkit.Precondition},
+		{"extended ending in another extended assessment", afterBasic(cu), cu, extended, testkit.Invalid},
+		{"a third decision", afterTwo(), ck, extended, testkit.Precondition},
+		{"a third decision marked basic", afterTwo(), ck, basic, testkit.Precondition},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := decide(t, tt.given, tt.code, tt.stage)
-			expectErr(t, err, tt.want)
+			testkit.ExpectErr(t, err, tt.want)
 		})
 	}
 }
@@ -90,10 +92,10 @@ func TestTreatmentPlanRecordsMenuChoiceAndMode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			events, err := domain.DecideAgreeTreatmentPlan(treated(t), domain.AgreeTreatmentPlan{
-				By: clinician(), OptionsOffered: tt.options, ChosenOption: tt.chosen, Mode: tt.mode, At: at(t, "2026-04-02 10:00"),
+				By: clinician(), OptionsOffered: tt.options, ChosenOption: tt.chosen, Mode: tt.mode, At: testkit.At(t, "2026-04-02 10:00"),
 			}, policy(t))
-			expectErr(t, err, noError)
-			plan := eventType[*pathwayv1.TreatmentPlanAgreed](t, events).GetPlan()
+			testkit.ExpectErr(t, err, testkit.NoError)
+			plan := testkit.Single[*pathwayv1.TreatmentPlanAgreed](t, events).GetPlan()
 			if plan.GetChosenOutsideMenu() != tt.wantOutside || plan.GetChosenOption() != tt.chosen || plan.GetDecisionMode() != tt.mode ||
 				!slices.Equal(plan.GetOptionsOffered(), tt.options) {
 				t.Fatalf("plan: %v", plan)
@@ -102,19 +104,19 @@ func TestTreatmentPlanRecordsMenuChoiceAndMode(t *testing.T) {
 	}
 	t.Run("needs a clinical decision first", func(t *testing.T) {
 		_, err := domain.DecideAgreeTreatmentPlan(attended(t), domain.AgreeTreatmentPlan{
-			By: clinician(), OptionsOffered: []string{"a"}, ChosenOption: "a", Mode: pathwayv1.DecisionMode_DECISION_MODE_SHARED, At: at(t, "2026-04-02 10:00"),
+			By: clinician(), OptionsOffered: []string{"a"}, ChosenOption: "a", Mode: pathwayv1.DecisionMode_DECISION_MODE_SHARED, At: testkit.At(t, "2026-04-02 10:00"),
 		}, policy(t))
-		expectErr(t, err, precondition)
+		testkit.ExpectErr(t, err, testkit.Precondition)
 	})
 }
 
 func TestEvaluationRecordsParticipationAndFeedbackToolAndSetsTheNextTarget(t *testing.T) {
 	p := treated(t)
 	events, err := domain.DecideEvaluation(p, domain.RecordEvaluation{
-		By: clinician(), PatientTookPart: true, FeedbackToolUsed: true, FeedbackTool: "FIT", At: at(t, "2026-05-04 10:00"),
+		By: clinician(), PatientTookPart: true, FeedbackToolUsed: true, FeedbackTool: "FIT", At: testkit.At(t, "2026-05-04 10:00"),
 	}, policy(t))
-	expectErr(t, err, noError)
-	ev := eventType[*pathwayv1.EvaluationRecorded](t, events)
+	testkit.ExpectErr(t, err, testkit.NoError)
+	ev := testkit.Single[*pathwayv1.EvaluationRecorded](t, events)
 	if !ev.GetEvaluation().GetPatientTookPart() || !ev.GetEvaluation().GetFeedbackToolUsed() {
 		t.Fatalf("evaluation: %v", ev)
 	}
@@ -128,7 +130,7 @@ func TestMedicationFreeTreatmentNamesEveryUnmetCondition(t *testing.T) {
 	capable := domain.LegalFacts{MedicationCapacity: true}
 	bornOn := func(t *testing.T, birth string) domain.Pathway {
 		cmd := startCommand(t)
-		cmd.BirthDate = date(t, birth)
+		cmd.BirthDate = testkit.Date(t, birth)
 		return mustDecide(t, domain.Initial(pathwayID))(domain.DecideStart(domain.Initial(pathwayID), cmd, policy(t)))
 	}
 	tests := []struct {
@@ -148,10 +150,10 @@ func TestMedicationFreeTreatmentNamesEveryUnmetCondition(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			events, err := domain.DecideMedicationFree(bornOn(t, tt.birth), domain.RequestMedicationFree{
-				By: clinician(), Legal: tt.legal, At: at(t, "2026-04-01 10:00"),
+				By: clinician(), Legal: tt.legal, At: testkit.At(t, "2026-04-01 10:00"),
 			}, policy(t))
 			if tt.want == nil {
-				expectErr(t, err, noError)
+				testkit.ExpectErr(t, err, testkit.NoError)
 				if len(events) != 2 || !fold(bornOn(t, tt.birth), events...).MedicationFreeGranted {
 					t.Fatalf("not granted: %v", events)
 				}
@@ -177,7 +179,7 @@ func TestMedicationFreeTreatmentNamesEveryUnmetCondition(t *testing.T) {
 		cmd := startCommand(t)
 		cmd.BirthDate = civil.Date{}
 		p := mustDecide(t, domain.Initial(pathwayID))(domain.DecideStart(domain.Initial(pathwayID), cmd, policy(t)))
-		_, err := domain.DecideMedicationFree(p, domain.RequestMedicationFree{By: clinician(), Legal: capable, At: at(t, "2026-04-01 10:00")}, policy(t))
+		_, err := domain.DecideMedicationFree(p, domain.RequestMedicationFree{By: clinician(), Legal: capable, At: testkit.At(t, "2026-04-01 10:00")}, policy(t))
 		var pe *errs.PreconditionError
 		if !errors.As(err, &pe) || pe.Conditions[0].Reason != domain.ReasonAgeUnknown {
 			t.Fatalf("got %v", err)
@@ -202,10 +204,10 @@ func TestPostponementOverSevenWorkingDaysFlagsTheTimingWithoutMovingTargets(t *t
 		t.Run(tt.name, func(t *testing.T) {
 			p := started(t)
 			events, err := domain.DecidePostponement(p, domain.RecordPostponement{
-				By: clinician(), From: date(t, tt.from), Until: date(t, tt.until), At: at(t, "2026-03-05 10:00"),
+				By: clinician(), From: testkit.Date(t, tt.from), Until: testkit.Date(t, tt.until), At: testkit.At(t, "2026-03-05 10:00"),
 			}, policy(t))
-			expectErr(t, err, noError)
-			pp := eventType[*pathwayv1.PatientPostponementRecorded](t, events).GetPostponement()
+			testkit.ExpectErr(t, err, testkit.NoError)
+			pp := testkit.Single[*pathwayv1.PatientPostponementRecorded](t, events).GetPostponement()
 			if pp.GetWorkingDays() != tt.wantDays || pp.GetTimingFlagged() != tt.wantFlagged {
 				t.Fatalf("postponement: %v", pp)
 			}
@@ -215,12 +217,6 @@ func TestPostponementOverSevenWorkingDaysFlagsTheTimingWithoutMovingTargets(t *t
 			}
 		})
 	}
-	t.Run("until before from is invalid", func(t *testing.T) {
-		_, err := domain.DecidePostponement(started(t), domain.RecordPostponement{
-			By: clinician(), From: date(t, "2026-03-10"), Until: date(t, "2026-03-09"), At: at(t, "2026-03-05 10:00"),
-		}, policy(t))
-		expectErr(t, err, invalid)
-	})
 }
 
 func sameMilestones(a, b domain.Pathway) bool {
@@ -238,10 +234,10 @@ func sameMilestones(a, b domain.Pathway) bool {
 func TestMissedTargetIsReportedOnceAsMilestoneOverdue(t *testing.T) {
 	p := started(t)
 	// The coordinator and first-attendance targets are Tuesday 17 March.
-	if events := domain.DecideDeadlines(p, at(t, "2026-03-17 23:00"), policy(t)); len(events) != 0 {
+	if events := domain.DecideDeadlines(p, testkit.At(t, "2026-03-17 23:00"), policy(t)); len(events) != 0 {
 		t.Fatalf("reported on the target day itself: %v", events)
 	}
-	events := domain.DecideDeadlines(p, at(t, "2026-03-18 08:00"), policy(t))
+	events := domain.DecideDeadlines(p, testkit.At(t, "2026-03-18 08:00"), policy(t))
 	if len(events) != 2 {
 		t.Fatalf("want coordinator and first attendance overdue, got %v", events)
 	}
@@ -252,7 +248,7 @@ func TestMissedTargetIsReportedOnceAsMilestoneOverdue(t *testing.T) {
 		}
 	}
 	p = fold(p, events...)
-	if again := domain.DecideDeadlines(p, at(t, "2026-04-30 08:00"), policy(t)); len(again) != 0 {
+	if again := domain.DecideDeadlines(p, testkit.At(t, "2026-04-30 08:00"), policy(t)); len(again) != 0 {
 		t.Fatalf("reported twice: %v", again)
 	}
 	if !p.Milestone(pathwayv1.Milestone_MILESTONE_FIRST_ATTENDANCE).Overdue() {
@@ -263,9 +259,9 @@ func TestMissedTargetIsReportedOnceAsMilestoneOverdue(t *testing.T) {
 func TestOverdueCarriesThePostponementFlagAndIsNoLegalBreach(t *testing.T) {
 	p := started(t)
 	p = mustDecide(t, p)(domain.DecidePostponement(p, domain.RecordPostponement{
-		By: clinician(), From: date(t, "2026-03-04"), Until: date(t, "2026-03-31"), At: at(t, "2026-03-04 10:00"),
+		By: clinician(), From: testkit.Date(t, "2026-03-04"), Until: testkit.Date(t, "2026-03-31"), At: testkit.At(t, "2026-03-04 10:00"),
 	}, policy(t)))
-	events := domain.DecideDeadlines(p, at(t, "2026-03-18 08:00"), policy(t))
+	events := domain.DecideDeadlines(p, testkit.At(t, "2026-03-18 08:00"), policy(t))
 	for _, e := range events {
 		if !e.(*pathwayv1.MilestoneOverdue).GetPatientPostponed() {
 			t.Fatalf("overdue without the postponement flag: %v", e)
@@ -278,12 +274,12 @@ func TestOverdueCarriesThePostponementFlagAndIsNoLegalBreach(t *testing.T) {
 
 func TestReachedMilestonesAndClosedPathwaysAreNeverOverdue(t *testing.T) {
 	p := attended(t)
-	p = mustDecide(t, p)(domain.DecideAssignCoordinator(p, domain.AssignCoordinator{By: clinician(), ProfessionalID: coordinatorHPR, At: at(t, "2026-03-10 12:00")}, policy(t)))
-	if events := domain.DecideDeadlines(p, at(t, "2026-03-20 08:00"), policy(t)); len(events) != 0 {
+	p = mustDecide(t, p)(domain.DecideAssignCoordinator(p, domain.AssignCoordinator{By: clinician(), ProfessionalID: coordinatorHPR, At: testkit.At(t, "2026-03-10 12:00")}, policy(t)))
+	if events := domain.DecideDeadlines(p, testkit.At(t, "2026-03-20 08:00"), policy(t)); len(events) != 0 {
 		t.Fatalf("reached milestones reported: %v", events)
 	}
-	done := mustDecide(t, started(t))(domain.DecideComplete(started(t), domain.Complete{By: clinician(), At: at(t, "2026-03-05 10:00")}, policy(t)))
-	if events := domain.DecideDeadlines(done, at(t, "2026-06-01 08:00"), policy(t)); len(events) != 0 {
+	done := mustDecide(t, started(t))(domain.DecideComplete(started(t), domain.Complete{By: clinician(), At: testkit.At(t, "2026-03-05 10:00")}, policy(t)))
+	if events := domain.DecideDeadlines(done, testkit.At(t, "2026-06-01 08:00"), policy(t)); len(events) != 0 {
 		t.Fatalf("a completed pathway reported: %v", events)
 	}
 }
@@ -291,32 +287,68 @@ func TestReachedMilestonesAndClosedPathwaysAreNeverOverdue(t *testing.T) {
 func TestTransferClosesThePathwayAndTheLinkedOneKeepsTheTiming(t *testing.T) {
 	p := attended(t)
 	p = mustDecide(t, p)(decide(t, p, cu, basic))
-	events, err := domain.DecideTransfer(p, domain.Transfer{By: clinician(), To: newUnit(), NewPathwayID: "pw-2", Reason: "closer to home", At: at(t, "2026-04-02 10:00")}, policy(t))
-	expectErr(t, err, noError)
+	events, err := domain.DecideTransfer(p, domain.Transfer{By: clinician(), To: newUnit(), NewPathwayID: "pw-2", Reason: "closer to home", At: testkit.At(t, "2026-04-02 10:00")}, policy(t))
+	testkit.ExpectErr(t, err, testkit.NoError)
 	old := fold(p, events...)
 	if old.Status != pathwayv1.PathwayStatus_PATHWAY_STATUS_TRANSFERRED || old.NextID != "pw-2" {
 		t.Fatalf("old: %+v", old)
 	}
-	startEvents, err := domain.DecideStartTransferred(domain.Initial("pw-2"), old, at(t, "2026-04-02 10:00"))
-	expectErr(t, err, noError)
+	startEvents, err := domain.DecideStartTransferred(domain.Initial("pw-2"), old, testkit.At(t, "2026-04-02 10:00"))
+	testkit.ExpectErr(t, err, testkit.NoError)
 	next := fold(domain.Initial("pw-2"), startEvents...)
 	if next.Unit != newUnit() || next.PreviousID != pathwayID || next.StartedOn != old.StartedOn || next.FirstAttended != old.FirstAttended ||
 		len(next.Decisions) != 1 || next.Milestone(pathwayv1.Milestone_MILESTONE_CLINICAL_DECISION_EXTENDED).Target != old.Milestone(pathwayv1.Milestone_MILESTONE_CLINICAL_DECISION_EXTENDED).Target {
 		t.Fatalf("linked pathway: %+v", next)
 	}
 	// Only one decision may follow on the linked pathway, as on the old one.
-	next = mustDecide(t, next)(domain.DecideClinicalDecision(next, domain.RecordClinicalDecision{By: domain.Actor{ProfessionalID: "hpr:7", OrgNumber: newUnitOrg}, Code: cp, Stage: extended, At: at(t, "2026-04-10 10:00")}, policy(t)))
-	_, err = domain.DecideClinicalDecision(next, domain.RecordClinicalDecision{By: domain.Actor{ProfessionalID: "hpr:7", OrgNumber: newUnitOrg}, Code: ck, Stage: extended, At: at(t, "2026-04-11 10:00")}, policy(t))
-	expectErr(t, err, precondition)
-	if again, _ := domain.DecideStartTransferred(next, old, at(t, "2026-04-12 10:00")); len(again) != 0 {
+	next = mustDecide(t, next)(domain.DecideClinicalDecision(next, domain.RecordClinicalDecision{By: access.Actor{ProfessionalID: "hpr:7", OrgNumber: newUnitOrg}, Code: cp, Stage: extended, At: testkit.At(t, "2026-04-10 10:00")}, policy(t)))
+	_, err = domain.DecideClinicalDecision(next, domain.RecordClinicalDecision{By: access.Actor{ProfessionalID: "hpr:7", OrgNumber: newUnitOrg}, Code: ck, Stage: extended, At: testkit.At(t, "2026-04-11 10:00")}, policy(t))
+	testkit.ExpectErr(t, err, testkit.Precondition)
+	if again, _ := domain.DecideStartTransferred(next, old, testkit.At(t, "2026-04-12 10:00")); len(again) != 0 {
 		t.Fatal("the linked pathway started twice")
 	}
 	t.Run("the old unit can act on it no more", func(t *testing.T) {
-		_, err := domain.DecideComplete(old, domain.Complete{By: clinician(), At: at(t, "2026-04-03 10:00")}, policy(t))
-		expectErr(t, err, precondition)
+		_, err := domain.DecideComplete(old, domain.Complete{By: clinician(), At: testkit.At(t, "2026-04-03 10:00")}, policy(t))
+		testkit.ExpectErr(t, err, testkit.Precondition)
 	})
 	t.Run("to the same unit is invalid", func(t *testing.T) {
-		_, err := domain.DecideTransfer(p, domain.Transfer{By: clinician(), To: unit(), NewPathwayID: "x", At: at(t, "2026-04-02 10:00")}, policy(t))
-		expectErr(t, err, invalid)
+		_, err := domain.DecideTransfer(p, domain.Transfer{By: clinician(), To: unit(), NewPathwayID: "x", At: testkit.At(t, "2026-04-02 10:00")}, policy(t))
+		testkit.ExpectErr(t, err, testkit.Invalid)
 	})
+}
+
+func TestTheEvaluationMilestoneShowsTheNextTargetAndTheLatestEvaluation(t *testing.T) {
+	evaluation := func(p domain.Pathway) (domain.MilestoneStatus, bool) {
+		for _, s := range p.MilestoneStatuses() {
+			if s.Milestone == pathwayv1.Milestone_MILESTONE_EVALUATION {
+				return s, true
+			}
+		}
+		return domain.MilestoneStatus{}, false
+	}
+	p := treated(t)
+	if _, ok := evaluation(p); ok {
+		t.Fatal("an evaluation milestone before any plan")
+	}
+	p = mustDecide(t, p)(domain.DecideAgreeTreatmentPlan(p, domain.AgreeTreatmentPlan{
+		By: clinician(), OptionsOffered: []string{"a"}, ChosenOption: "a", Mode: pathwayv1.DecisionMode_DECISION_MODE_SHARED, At: testkit.At(t, "2026-04-02 10:00"),
+	}, policy(t)))
+	// The first evaluation is due 42 days after the plan of 2 April.
+	if s, ok := evaluation(p); !ok || s.Target.String() != "2026-05-14" || !s.Actual.IsZero() {
+		t.Fatalf("after the plan: %+v", s)
+	}
+	for _, on := range []string{"2026-05-04 10:00", "2026-06-01 10:00"} {
+		p = mustDecide(t, p)(domain.DecideEvaluation(p, domain.RecordEvaluation{By: clinician(), PatientTookPart: true, At: testkit.At(t, on)}, policy(t)))
+	}
+	// The next is due 42 days after the latest, on 1 June.
+	if s, ok := evaluation(p); !ok || s.Target.String() != "2026-07-13" || s.Actual.String() != "2026-06-01" {
+		t.Fatalf("after two evaluations: %+v", s)
+	}
+	var order []pathwayv1.Milestone
+	for _, s := range p.MilestoneStatuses() {
+		order = append(order, s.Milestone)
+	}
+	if !slices.IsSorted(order) {
+		t.Fatalf("milestones out of pathway order: %v", order)
+	}
 }

@@ -103,9 +103,6 @@ func milestoneOrder() []pathwayv1.Milestone {
 	}
 }
 
-// MilestoneOrder is milestoneOrder for the layers that present milestones.
-func MilestoneOrder() []pathwayv1.Milestone { return milestoneOrder() }
-
 func dateString(d civil.Date) string {
 	if d.IsZero() {
 		return ""

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"testing"
 
+	"github.com/stafett/stafett/pkg/testkit"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
@@ -10,7 +11,7 @@ import (
 
 func TestStartingAnExistingPathwayAgainDecidesNothing(t *testing.T) {
 	events, err := domain.DecideStart(started(t), startCommand(t), policy(t))
-	expectErr(t, err, noError)
+	testkit.ExpectErr(t, err, testkit.NoError)
 	if len(events) != 0 {
 		t.Fatalf("a redelivered assessment started again: %v", events)
 	}
@@ -45,7 +46,7 @@ func TestStartSetsTargetsFromTheConfiguredTable(t *testing.T) {
 			pol := policy(t)
 			pol.Targets = tt.targets
 			events, err := domain.DecideStart(domain.Initial(pathwayID), startCommand(t), pol)
-			expectErr(t, err, noError)
+			testkit.ExpectErr(t, err, testkit.NoError)
 			p := fold(domain.Initial(pathwayID), events...)
 			if got := p.Milestone(pathwayv1.Milestone_MILESTONE_COORDINATOR_ASSIGNED).Target.String(); got != tt.wantCoordinator {
 				t.Errorf("coordinator target %s, want %s", got, tt.wantCoordinator)
@@ -56,28 +57,6 @@ func TestStartSetsTargetsFromTheConfiguredTable(t *testing.T) {
 			if p.Status != pathwayv1.PathwayStatus_PATHWAY_STATUS_ACTIVE || p.Unit != unit() || p.BirthDate.String() != "1990-05-17" {
 				t.Errorf("started: %+v", p)
 			}
-		})
-	}
-}
-
-func TestOnlyTheUnitOrTheCoordinatorActsOnAPathway(t *testing.T) {
-	withCoordinator := mustDecide(t, started(t))(domain.DecideAssignCoordinator(started(t),
-		domain.AssignCoordinator{By: clinician(), ProfessionalID: coordinatorHPR, At: at(t, "2026-03-04 09:00")}, policy(t)))
-	tests := []struct {
-		name string
-		p    domain.Pathway
-		by   domain.Actor
-		want errKind
-	}{
-		{"personnel of the pathway's unit", started(t), domain.Actor{ProfessionalID: "hpr:5555555", OrgNumber: unitOrg}, noError},
-		{"the coordinator from another organisation", withCoordinator, coordinatorElsewhere(), noError},
-		{"a stranger gets not found", withCoordinator, stranger(), notFound},
-		{"a pathway that does not exist is not found", domain.Initial("nope"), clinician(), notFound},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := domain.DecideComplete(tt.p, domain.Complete{By: tt.by, At: at(t, "2026-05-01 10:00")}, policy(t))
-			expectErr(t, err, tt.want)
 		})
 	}
 }

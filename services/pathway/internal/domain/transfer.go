@@ -6,13 +6,14 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/errs"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 )
 
 // Transfer moves the pathway to another unit.
 type Transfer struct {
-	By           Actor
+	By           access.Actor
 	To           Unit
 	Reason       string
 	NewPathwayID string
@@ -22,7 +23,7 @@ type Transfer struct {
 // DecideTransfer closes the pathway at its unit and names the linked
 // pathway the new unit continues with (started by DecideStartTransferred).
 func DecideTransfer(p Pathway, cmd Transfer, _ Policy) ([]proto.Message, error) {
-	if err := actionable(p, cmd.By, "transfer"); err != nil {
+	if err := active(p, "transfer"); err != nil {
 		return nil, err
 	}
 	if cmd.To == p.Unit {

@@ -10,9 +10,7 @@ import (
 
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/civil"
-	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/ids"
-	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	pathwayv1 "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	"github.com/stafett/stafett/services/pathway/internal/app"
 	"github.com/stafett/stafett/services/pathway/internal/domain"
@@ -50,152 +48,137 @@ func Scopes() authn.Policy {
 	}
 }
 
-func (s *Server) caller(ctx context.Context) (app.Caller, error) {
-	a, err := authn.Caller(ctx, s.pseudonyms)
-	if err != nil {
-		return app.Caller{}, err
-	}
-	return app.Caller{
-		Actor:  domain.Actor{ProfessionalID: a.ProfessionalID, OrgNumber: a.OrgNumber, Role: string(a.Role), Service: a.Service},
-		Access: a,
-	}, nil
-}
-
 func (s *Server) AssignPathwayCoordinator(ctx context.Context, req *pathwayv1.AssignPathwayCoordinatorRequest) (*pathwayv1.AssignPathwayCoordinatorResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.AssignPathwayCoordinator(ctx, app.AssignPathwayCoordinator{Caller: c, RequestID: req.GetRequestId(), PathwayID: req.GetPathwayId(), ProfessionalID: req.GetProfessionalId()})
+	res, err := s.app.AssignPathwayCoordinator(ctx, actor, req.GetRequestId(), app.AssignPathwayCoordinator{PathwayID: req.GetPathwayId(), ProfessionalID: req.GetProfessionalId()})
 	if err != nil {
 		return nil, err
 	}
-	return &pathwayv1.AssignPathwayCoordinatorResponse{Pathway: ToProto(p)}, nil
+	return &pathwayv1.AssignPathwayCoordinatorResponse{Pathway: ToProto(res.State)}, nil
 }
 
 func (s *Server) RecordFirstAttendance(ctx context.Context, req *pathwayv1.RecordFirstAttendanceRequest) (*pathwayv1.RecordFirstAttendanceResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	in := app.RecordFirstAttendance{Caller: c, RequestID: req.GetRequestId(), PathwayID: req.GetPathwayId()}
+	in := app.RecordFirstAttendance{PathwayID: req.GetPathwayId()}
 	if ts := req.GetAttendedAt(); ts != nil {
-		if err := ts.CheckValid(); err != nil {
-			return nil, errs.Invalid("attended_at", "is not a valid timestamp")
-		}
 		t := ts.AsTime()
 		in.AttendedAt = &t
 	}
-	p, err := s.app.RecordFirstAttendance(ctx, in)
+	res, err := s.app.RecordFirstAttendance(ctx, actor, req.GetRequestId(), in)
 	if err != nil {
 		return nil, err
 	}
-	return &pathwayv1.RecordFirstAttendanceResponse{Pathway: ToProto(p)}, nil
+	return &pathwayv1.RecordFirstAttendanceResponse{Pathway: ToProto(res.State)}, nil
 }
 
 func (s *Server) RecordClinicalDecision(ctx context.Context, req *pathwayv1.RecordClinicalDecisionRequest) (*pathwayv1.RecordClinicalDecisionResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.RecordClinicalDecision(ctx, app.RecordClinicalDecision{Caller: c, RequestID: req.GetRequestId(), PathwayID: req.GetPathwayId(), Code: req.GetCode(), Stage: req.GetStage()})
+	res, err := s.app.RecordClinicalDecision(ctx, actor, req.GetRequestId(), app.RecordClinicalDecision{PathwayID: req.GetPathwayId(), Code: req.GetCode(), Stage: req.GetStage()})
 	if err != nil {
 		return nil, err
 	}
-	return &pathwayv1.RecordClinicalDecisionResponse{Pathway: ToProto(p)}, nil
+	return &pathwayv1.RecordClinicalDecisionResponse{Pathway: ToProto(res.State)}, nil
 }
 
 func (s *Server) AgreeTreatmentPlan(ctx context.Context, req *pathwayv1.AgreeTreatmentPlanRequest) (*pathwayv1.AgreeTreatmentPlanResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.AgreeTreatmentPlan(ctx, app.AgreeTreatmentPlan{
-		Caller: c, RequestID: req.GetRequestId(), PathwayID: req.GetPathwayId(), OptionsOffered: req.GetOptionsOffered(),
-		ChosenOption: req.GetChosenOption(), DecisionMode: req.GetDecisionMode(), RestrictionReason: req.GetRestrictionReason(),
-		ChosenByPatient: req.GetChosenByPatient(),
+	res, err := s.app.AgreeTreatmentPlan(ctx, actor, req.GetRequestId(), app.AgreeTreatmentPlan{
+		PathwayID: req.GetPathwayId(), OptionsOffered: req.GetOptionsOffered(), ChosenOption: req.GetChosenOption(),
+		DecisionMode: req.GetDecisionMode(), RestrictionReason: req.GetRestrictionReason(), ChosenByPatient: req.GetChosenByPatient(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &pathwayv1.AgreeTreatmentPlanResponse{Pathway: ToProto(p)}, nil
+	return &pathwayv1.AgreeTreatmentPlanResponse{Pathway: ToProto(res.State)}, nil
 }
 
 func (s *Server) RecordEvaluation(ctx context.Context, req *pathwayv1.RecordEvaluationRequest) (*pathwayv1.RecordEvaluationResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.RecordEvaluation(ctx, app.RecordEvaluation{
-		Caller: c, RequestID: req.GetRequestId(), PathwayID: req.GetPathwayId(), PatientTookPart: req.GetPatientTookPart(),
+	res, err := s.app.RecordEvaluation(ctx, actor, req.GetRequestId(), app.RecordEvaluation{
+		PathwayID: req.GetPathwayId(), PatientTookPart: req.GetPatientTookPart(),
 		FeedbackToolUsed: req.GetFeedbackToolUsed(), FeedbackTool: req.GetFeedbackTool(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &pathwayv1.RecordEvaluationResponse{Pathway: ToProto(p)}, nil
+	return &pathwayv1.RecordEvaluationResponse{Pathway: ToProto(res.State)}, nil
 }
 
 func (s *Server) RecordPatientPostponement(ctx context.Context, req *pathwayv1.RecordPatientPostponementRequest) (*pathwayv1.RecordPatientPostponementResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.RecordPatientPostponement(ctx, app.RecordPatientPostponement{
-		Caller: c, RequestID: req.GetRequestId(), PathwayID: req.GetPathwayId(), FromDate: req.GetFromDate(), UntilDate: req.GetUntilDate(),
+	res, err := s.app.RecordPatientPostponement(ctx, actor, req.GetRequestId(), app.RecordPatientPostponement{
+		PathwayID: req.GetPathwayId(), FromDate: req.GetFromDate(), UntilDate: req.GetUntilDate(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &pathwayv1.RecordPatientPostponementResponse{Pathway: ToProto(p)}, nil
+	return &pathwayv1.RecordPatientPostponementResponse{Pathway: ToProto(res.State)}, nil
 }
 
 func (s *Server) TransferPathway(ctx context.Context, req *pathwayv1.TransferPathwayRequest) (*pathwayv1.TransferPathwayResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	old, next, err := s.app.TransferPathway(ctx, app.TransferPathway{
-		Caller: c, RequestID: req.GetRequestId(), PathwayID: req.GetPathwayId(), To: unit(req.GetToUnit()), Reason: req.GetReason(),
+	res, err := s.app.TransferPathway(ctx, actor, req.GetRequestId(), app.TransferPathway{
+		PathwayID: req.GetPathwayId(), To: ids.UnitFromRef(req.GetToUnit()), Reason: req.GetReason(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &pathwayv1.TransferPathwayResponse{Pathway: ToProto(old), NewPathway: ToProto(next)}, nil
+	return &pathwayv1.TransferPathwayResponse{Pathway: ToProto(res.Pathway.State), NewPathway: ToProto(res.NewPathway)}, nil
 }
 
 func (s *Server) CompletePathway(ctx context.Context, req *pathwayv1.CompletePathwayRequest) (*pathwayv1.CompletePathwayResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.CompletePathway(ctx, app.CompletePathway{Caller: c, RequestID: req.GetRequestId(), PathwayID: req.GetPathwayId(), Reason: req.GetReason()})
+	res, err := s.app.CompletePathway(ctx, actor, req.GetRequestId(), app.CompletePathway{PathwayID: req.GetPathwayId(), Reason: req.GetReason()})
 	if err != nil {
 		return nil, err
 	}
-	return &pathwayv1.CompletePathwayResponse{Pathway: ToProto(p)}, nil
+	return &pathwayv1.CompletePathwayResponse{Pathway: ToProto(res.State)}, nil
 }
 
 func (s *Server) RequestMedicationFreeTreatment(ctx context.Context, req *pathwayv1.RequestMedicationFreeTreatmentRequest) (*pathwayv1.RequestMedicationFreeTreatmentResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.RequestMedicationFreeTreatment(ctx, app.RequestMedicationFreeTreatment{
-		Caller: c, RequestID: req.GetRequestId(), PathwayID: req.GetPathwayId(), ChosenByPatient: req.GetChosenByPatient(),
+	res, err := s.app.RequestMedicationFreeTreatment(ctx, actor, req.GetRequestId(), app.RequestMedicationFreeTreatment{
+		PathwayID: req.GetPathwayId(), ChosenByPatient: req.GetChosenByPatient(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &pathwayv1.RequestMedicationFreeTreatmentResponse{Pathway: ToProto(p)}, nil
+	return &pathwayv1.RequestMedicationFreeTreatmentResponse{Pathway: ToProto(res.State)}, nil
 }
 
 func (s *Server) GetPathway(ctx context.Context, req *pathwayv1.GetPathwayRequest) (*pathwayv1.GetPathwayResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.GetPathway(ctx, c, req.GetPathwayId())
+	p, err := s.app.GetPathway(ctx, actor, req.GetPathwayId())
 	if err != nil {
 		return nil, err
 	}
@@ -203,16 +186,16 @@ func (s *Server) GetPathway(ctx context.Context, req *pathwayv1.GetPathwayReques
 }
 
 func (s *Server) ListPathways(ctx context.Context, req *pathwayv1.ListPathwaysRequest) (*pathwayv1.ListPathwaysResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	in := app.ListPathways{Caller: c, PatientID: req.GetPatientId(), Status: req.GetStatus(), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()}
-	if u := req.GetUnit(); u != nil {
-		du := unit(u)
-		in.Unit = &du
+	in := app.ListPathways{PatientID: req.GetPatientId(), Status: req.GetStatus(), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()}
+	if u, ok := req.GetSubject().(*pathwayv1.ListPathwaysRequest_Unit); ok {
+		unit := ids.UnitFromRef(u.Unit)
+		in.Unit = &unit
 	}
-	page, err := s.app.ListPathways(ctx, in)
+	page, err := s.app.ListPathways(ctx, actor, in)
 	if err != nil {
 		return nil, err
 	}
@@ -224,11 +207,11 @@ func (s *Server) ListPathways(ctx context.Context, req *pathwayv1.ListPathwaysRe
 }
 
 func (s *Server) GetDecisionStatistics(ctx context.Context, req *pathwayv1.GetDecisionStatisticsRequest) (*pathwayv1.GetDecisionStatisticsResponse, error) {
-	c, err := s.caller(ctx)
+	actor, err := authn.Caller(ctx, s.pseudonyms)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.app.GetDecisionStatistics(ctx, c, unit(req.GetUnit()))
+	st, err := s.app.GetDecisionStatistics(ctx, actor, ids.UnitFromRef(req.GetUnit()))
 	if err != nil {
 		return nil, err
 	}
@@ -248,10 +231,6 @@ func (s *Server) GetDecisionStatistics(ctx context.Context, req *pathwayv1.GetDe
 		resp.ByDecisionMode = append(resp.ByDecisionMode, &pathwayv1.DecisionModeCount{DecisionMode: m, Count: int32(st.ByMode[m])})
 	}
 	return resp, nil
-}
-
-func unit(u *eventsv1.UnitRef) domain.Unit {
-	return domain.Unit{HerID: u.GetHerId(), OrgNumber: u.GetOrgNumber()}
 }
 
 // ToProto is a pathway's wire form.
@@ -279,20 +258,9 @@ func ToProto(p domain.Pathway) *pathwayv1.Pathway {
 			Code: d.Code, Stage: d.Stage, DecidedOn: d.DecidedOn.String(), RecordedBy: d.RecordedBy,
 		})
 	}
-	for _, m := range domain.MilestoneOrder() {
-		s, ok := p.Milestones[m]
-		actual := s.Actual
-		// An evaluation recurs: its target is the next one due and its
-		// actual date the latest evaluation.
-		if m == pathwayv1.Milestone_MILESTONE_EVALUATION && len(p.Evaluations) > 0 {
-			actual = mustDate(p.Evaluations[len(p.Evaluations)-1].GetEvaluatedOn())
-			ok = true
-		}
-		if !ok {
-			continue
-		}
+	for _, m := range p.MilestoneStatuses() {
 		out.Milestones = append(out.Milestones, &pathwayv1.MilestoneStatus{
-			Milestone: m, TargetDate: dateString(s.Target), ActualDate: dateString(actual), Overdue: s.Overdue(),
+			Milestone: m.Milestone, TargetDate: dateString(m.Target), ActualDate: dateString(m.Actual), Overdue: m.Overdue,
 		})
 	}
 	return out
@@ -303,14 +271,6 @@ func dateString(d civil.Date) string {
 		return ""
 	}
 	return d.String()
-}
-
-func mustDate(s string) civil.Date {
-	d, err := civil.Parse(s)
-	if err != nil {
-		return civil.Date{}
-	}
-	return d
 }
 
 func instant(t time.Time) *timestamppb.Timestamp {

@@ -7,19 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/access/accesstest"
-	"github.com/stafett/stafett/pkg/audit"
-	"github.com/stafett/stafett/pkg/civil"
 	"github.com/stafett/stafett/pkg/clock"
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/eventstore/eventstoretest"
 	"github.com/stafett/stafett/pkg/idgen"
-	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/testkit"
 	"github.com/stafett/stafett/pkg/workdays"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
@@ -50,23 +45,9 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
-	store, nc := eventstoretest.Open(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	auditLog, err := audit.Open(t.Context(), js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pseudonyms, err := ids.NewPseudonymizer([]byte("a test key that is at least 32 bytes long"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zone, err := civil.LoadOslo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, auditLog, _ := eventstoretest.OpenWithAudit(t)
+	pseudonyms := testkit.Pseudonyms(t)
+	zone := testkit.Oslo(t)
 	e := &env{
 		store: store,
 		checker: accesstest.NewChecker(func(req *consentv1.CheckAccessRequest) *consentv1.CheckAccessResponse {

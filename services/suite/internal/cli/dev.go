@@ -13,6 +13,7 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/natsembed"
 	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/services/console"
 	"github.com/stafett/stafett/services/suite"
 	"github.com/stafett/stafett/services/suite/internal/demo"
 )
@@ -30,8 +31,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	syncAlways := fs.Bool("sync-always", false, "fsync every JetStream write before acknowledging it")
 	targetsFile := fs.String("pathway-targets", envDefault("pathway-targets", ""), "JSON file of milestone targets per pathway type (see docs/pathway-targets.json; default: the built-in table)")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
+	appendTimeoutFlag := fs.String("append-timeout", envDefault("append-timeout", defaultAppendTimeout), "how long a command waits for the stream to acknowledge its append before answering UNAVAILABLE")
 	loadDemo := fs.Bool("demo", false, "load the demo scenario through the API (idempotent: a second start adds nothing)")
 	amqpURL := fs.String("amqp-url", envDefault("amqp-url", ""), "RabbitMQ URL the AMQP subscription channel publishes to (default: AMQP channel off)")
+	registerFile := unitRegisterFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,13 +47,41 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	appendTimeout, err := parseAppendTimeout(*appendTimeoutFlag)
+	if err != nil {
+		return err
+	}
 	allowedOrigins, err := corsOrigins.origins()
 	if err != nil {
 		return err
 	}
+	units, err := unitRegister(*registerFile, *loadDemo)
+	if err != nil {
+		return err
+	}
+	// The ports first: a clash must fail before the data dir is touched.
+	listener, err := listenGRPC(*grpcAddr)
+	if err != nil {
+		return err
+	}
+	defer listener.Close()
+	siteListener, err := listenSite(*httpAddr)
+	if err != nil {
+		return err
+	}
+	if siteListener != nil {
+		defer siteListener.Close()
+	}
+	// Then the data dir's lock: a second process on the same JetStream files
+	// would overwrite the first one's commits.
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	unlock, err := lockDataDir(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	pseudonyms, err := loadOrCreatePseudonymKey(*dataDir)
 	if err != nil {
 		return err
@@ -59,7 +90,14 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	ns, err := natsembed.Start(natsembed.Options{StoreDir: filepath.Join(*dataDir, "jetstream"), Addr: *natsAddr, SyncAlways: *syncAlways})
+	creds, err := loadOrCreateNATSCredentials(*dataDir)
+	if err != nil {
+		return err
+	}
+	ns, err := natsembed.Start(natsembed.Options{
+		StoreDir: filepath.Join(*dataDir, "jetstream"), Addr: *natsAddr, SyncAlways: *syncAlways,
+		User: creds.User, Password: creds.Password,
+	})
 	if err != nil {
 		return err
 	}
@@ -77,18 +115,22 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer shutdownTelemetry(tel, logger)
 
 	s, err := suite.Start(ctx, suite.Options{
-		NATS: nc, GRPCAddr: *grpcAddr, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
-		Replicas: 1, Logger: logger, Telemetry: tel, PathwayTargets: targets,
-		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: true,
+		NATS: nc, Listener: listener, HTTPListener: siteListener, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
+		Replicas: 1, AppendTimeout: appendTimeout, Logger: logger, Telemetry: tel, PathwayTargets: targets,
+		CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: true,
 		// A developer's receiver on their own machine may be plain http.
 		Feeds: suite.FeedOptions{AMQPURL: *amqpURL, LoopbackRestHooks: true},
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "stafett dev\n  NATS:     %s\n  gRPC:     %s\n", ns.ClientURL(), s.Addr())
+	fmt.Fprintf(stdout, "stafett dev\n  NATS:     %s\n  gRPC:     %s\n", ns.CredentialedURL(), s.Addr())
 	if a := s.HTTPAddr(); a != "" {
-		fmt.Fprintf(stdout, "  HTTP:     http://%s\n", a)
+		if err := mountConsole(s, console.Options{Mode: console.Dev, Units: units, SignIn: devSignIn(signer, pseudonyms)}); err != nil {
+			s.Shutdown(ctx)
+			return err
+		}
+		fmt.Fprintf(stdout, "  HTTP:     http://%s\n  console:  http://%s/console/\n", a, a)
 	}
 	fmt.Fprintf(stdout, "  data dir: %s\n  tokens:   stafett token --data-dir %s --hpr N --org N --scope referral:read\n", *dataDir, *dataDir)
 	if *loadDemo {
@@ -101,6 +143,17 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			res.YoungAdult, res.LeftAlone, len(res.Cohort))
 	}
 	return serveUntilDone(ctx, s, logger)
+}
+
+// defaultAppendTimeout is eventstore.DefaultAppendTimeout, as a flag default.
+const defaultAppendTimeout = "5s"
+
+func parseAppendTimeout(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--append-timeout %q must be a positive duration such as 5s", v)
+	}
+	return d, nil
 }
 
 // serveUntilDone waits for a signal (ctx) or a server failure, then shuts down.

@@ -16,6 +16,7 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/ids"
 	"github.com/stafett/stafett/pkg/telemetry"
+	"github.com/stafett/stafett/services/console"
 	"github.com/stafett/stafett/services/suite"
 )
 
@@ -38,6 +39,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	amqpURL := fs.String("amqp-url", envDefault("amqp-url", ""), "RabbitMQ URL the AMQP subscription channel publishes to (default: AMQP channel off)")
 	publicURL := fs.String("public-url", envDefault("public-url", ""), "the HTTP site as integration engines reach it (https://…); notifications refer to resources under it")
+	appendTimeoutFlag := fs.String("append-timeout", envDefault("append-timeout", defaultAppendTimeout), "how long a command waits for the stream to acknowledge its append before answering UNAVAILABLE")
+	withConsole := fs.Bool("console", envDefault("console", "") == "true", "serve the console at /console/ on --http-addr (sign-in with the identity provider's bearer tokens)")
+	registerFile := unitRegisterFlag(fs)
+	consoleAPI := fs.String("console-api-url", envDefault("console-api-url", ""), "where browsers reach --grpc-addr, e.g. https://api.example.no (default: the console page's host on the gRPC port)")
+	consoleSignIn := fs.String("console-sign-in-url", envDefault("console-sign-in-url", ""), "OpenID Connect login (HelseID) that returns to the console with #access_token=… (default: a page to paste a token)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,9 +60,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	units, err := unitRegister(*registerFile, false)
+	if err != nil {
+		return err
+	}
+	if *withConsole && *httpAddr == "" {
+		return errors.New("--console needs --http-addr")
+	}
 	replicas, err := strconv.Atoi(*replicasFlag)
 	if err != nil || replicas < 1 {
 		return fmt.Errorf("--replicas must be a positive number")
+	}
+	appendTimeout, err := parseAppendTimeout(*appendTimeoutFlag)
+	if err != nil {
+		return err
 	}
 	if *keyFile == "" {
 		return errors.New("--pseudonym-key-file (STAFETT_PSEUDONYM_KEY_FILE) is required")
@@ -83,6 +100,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		verifier = authn.Any(signer.ServiceVerifier(time.Now), authn.NewJWKSVerifier(*jwksURL, *issuer, *audience, nil, time.Now))
 	}
 
+	listener, err := listenGRPC(*grpcAddr)
+	if err != nil {
+		return err
+	}
+	defer listener.Close()
 	nc, err := nats.Connect(*natsURL, nats.Name("stafett-serve"), nats.MaxReconnects(-1))
 	if err != nil {
 		return fmt.Errorf("connect to NATS: %w", err)
@@ -95,10 +117,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer shutdownTelemetry(tel, logger)
 
 	s, err := suite.Start(ctx, suite.Options{
-		NATS: nc, Services: strings.Split(*services, ","), GRPCAddr: *grpcAddr, ConsentAddr: *consentAddr,
-		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas,
+		NATS: nc, Services: strings.Split(*services, ","), Listener: listener, ConsentAddr: *consentAddr,
+		Verifier: verifier, Signer: signer, Pseudonyms: pseudonyms, Replicas: replicas, AppendTimeout: appendTimeout,
 		Logger: logger, Telemetry: tel, PathwayTargets: targets,
-		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins,
+		HTTPAddr: *httpAddr, CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: *withConsole,
 		Feeds: suite.FeedOptions{AMQPURL: *amqpURL, PublicURL: *publicURL},
 	})
 	if err != nil {
@@ -107,6 +129,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "stafett serve: %s on %s\n", *services, s.Addr())
 	if a := s.HTTPAddr(); a != "" {
 		fmt.Fprintf(stdout, "  HTTP: http://%s\n", a)
+	}
+	if *withConsole {
+		if err := mountConsole(s, console.Options{Mode: console.Serve, Units: units, APIBaseURL: *consoleAPI, SignInURL: *consoleSignIn}); err != nil {
+			s.Shutdown(ctx)
+			return err
+		}
+		fmt.Fprintf(stdout, "  console: http://%s/console/\n", s.HTTPAddr())
 	}
 	return serveUntilDone(ctx, s, logger)
 }

@@ -130,8 +130,13 @@ func TestServeWithoutAnIssuerAcceptsStafettTokens(t *testing.T) {
 }
 
 func TestStafettTokenCannotMintAServiceIdentity(t *testing.T) {
+	// A dir with a key, as dev leaves it: the refusal must be the role's.
+	dataDir := t.TempDir()
+	if _, err := authn.LoadOrCreateSigner(dataDir); err != nil {
+		t.Fatal(err)
+	}
 	var out, errOut bytes.Buffer
-	code := Main(t.Context(), []string{"token", "--data-dir", t.TempDir(), "--role", "service", "--subject", "consent", "--scope", "consent:check"}, &out, &errOut)
+	code := Main(t.Context(), []string{"token", "--data-dir", dataDir, "--role", "service", "--subject", "consent", "--scope", "consent:check"}, &out, &errOut)
 	if code == 0 {
 		t.Fatalf("stafett token minted a service identity: %s", out.String())
 	}

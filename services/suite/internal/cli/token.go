@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/stafett/stafett/pkg/authn"
@@ -45,7 +47,13 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 			spec.Subject = "client:" + *org
 		}
 	}
-	signer, err := authn.LoadOrCreateSigner(*dataDir)
+	// Never a new key: a token signed with one no server knows is refused
+	// with no hint why, and a stray key file appears wherever this ran.
+	signer, err := authn.LoadSigner(*dataDir)
+	if errors.Is(err, authn.ErrNoSigningKey) {
+		dir, _ := filepath.Abs(*dataDir)
+		return fmt.Errorf("no token signing key in %s: `stafett dev --data-dir %s` creates it on its first start; pass the --data-dir that dev uses", dir, *dataDir)
+	}
 	if err != nil {
 		return err
 	}
