@@ -19,13 +19,13 @@ require (
 
 require (
 	connectrpc.com/connect v1.21.1
+	github.com/ThreeDotsLabs/watermill v1.5.1
 	github.com/google/fhir/go v0.7.4
 	github.com/stafett/stafett/services/subscriptions v0.0.0
 )
 
 require (
 	bitbucket.org/creachadair/stringset v0.0.9 // indirect
-	github.com/ThreeDotsLabs/watermill v1.5.1 // indirect
 	github.com/ThreeDotsLabs/watermill-amqp/v3 v3.0.2 // indirect
 	github.com/ThreeDotsLabs/watermill-http/v2 v2.3.1 // indirect
 	github.com/ThreeDotsLabs/watermill-nats/v2 v2.1.3 // indirect
