@@ -15,6 +15,7 @@ import (
 
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/services/subscriptions/internal/adapters"
+	"github.com/stafett/stafett/services/subscriptions/internal/app"
 	"github.com/stafett/stafett/services/subscriptions/internal/domain"
 	"github.com/stafett/stafett/services/subscriptions/subscriptionstest"
 )
@@ -58,7 +59,7 @@ func TestTheRestHookClientChecksTheAddressItActuallyDials(t *testing.T) {
 	// A redirect is a failed delivery, never a second request elsewhere.
 	redirect := httptest.NewServer(http.RedirectHandler("http://169.254.169.254/", http.StatusFound))
 	t.Cleanup(redirect.Close)
-	if _, err := adapters.SafeClient(domain.EndpointPolicy{AllowLoopback: true}).Get(redirect.URL); !errors.Is(err, adapters.ErrRedirect) {
+	if _, err := adapters.SafeClient(domain.EndpointPolicy{AllowLoopback: true}).Get(redirect.URL); !errors.Is(err, app.ErrRedirect) {
 		t.Fatalf("a redirect: %v", err)
 	}
 }

@@ -99,8 +99,12 @@ type Service struct {
 	app      *app.App
 	feed     *eventstore.Subscription
 	channels *adapters.Channels
-	fhir     *ports.FHIR
-	heartbt  time.Duration
+	// outbox and deliveries answer the test waits, which the application
+	// has no use for.
+	outbox     *adapters.Outbox
+	deliveries *adapters.Deliveries
+	fhir       *ports.FHIR
+	heartbt    time.Duration
 }
 
 // New builds the service and replays the subscriptions into memory; the
@@ -154,7 +158,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	image := decider.NewImage(app.Model(), cfg.Logger)
 	a := app.New(app.Deps{
 		Store: cfg.Store, JetStream: cfg.JetStream, Image: image, Outbox: outbox, Deliveries: deliveries,
-		Secrets: secrets, Poison: poison, Sender: channels,
+		Secrets: secrets, Poison: poison, Messages: adapters.Messages{}, Sender: channels,
 		Renderer: fhirsub.Renderer{Codec: cfg.Codec, Base: cfg.FHIRBase},
 		Resolver: cfg.Resolver, AccessLog: cfg.AccessLog, Clock: cfg.Clock, IDs: cfg.IDs, Policy: policy,
 		Logger: cfg.Logger, Retry: cfg.Retry, Redelivery: cfg.Redelivery, Throttle: cfg.Throttle,
@@ -165,7 +169,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("subscriptions: replay: %w", err)
 	}
 	return &Service{
-		app: a, feed: feed, channels: channels, fhir: ports.NewFHIR(a, cfg.Codec, cfg.FHIRPath),
+		app: a, feed: feed, channels: channels, outbox: outbox, deliveries: deliveries, fhir: ports.NewFHIR(a, cfg.Codec, cfg.FHIRPath),
 		heartbt: cfg.HeartbeatCheck,
 	}, nil
 }
@@ -210,7 +214,7 @@ func (s *Service) SendHeartbeats(ctx context.Context) (int, error) { return s.ap
 // WaitStatus blocks until the subscription's $status shows status, so a
 // test sees a change of status without polling.
 func (s *Service) WaitStatus(ctx context.Context, id string, status string) error {
-	updates, err := s.app.Deliveries.Watch(ctx, id)
+	updates, err := s.deliveries.Watch(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -225,11 +229,11 @@ func (s *Service) WaitStatus(ctx context.Context, id string, status string) erro
 // WaitDelivered blocks until every notification queued for the
 // subscription so far has been taken by its receiver.
 func (s *Service) WaitDelivered(ctx context.Context, id string) error {
-	last, err := s.app.Outbox.Last(ctx, id)
+	last, err := s.outbox.Last(ctx, id)
 	if err != nil {
 		return err
 	}
-	updates, err := s.app.Deliveries.Watch(ctx, id)
+	updates, err := s.deliveries.Watch(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package adapters
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,45 +21,15 @@ import (
 
 	"github.com/stafett/stafett/pkg/eventrouter"
 	subscriptionsv1 "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
+	"github.com/stafett/stafett/services/subscriptions/internal/app"
 	"github.com/stafett/stafett/services/subscriptions/internal/domain"
 )
 
 // ContentType is every notification's media type.
 const ContentType = "application/fhir+json"
 
-const (
-	// FeedStream holds the NATS channel's notifications, one subject per subscription.
-	FeedStream      = "STAFETT_FEEDS"
-	feedSubjectRoot = "stafett.feeds"
-	// amqpQueuePrefix names each AMQP subscription's durable queue.
-	amqpQueuePrefix = "stafett.notifications."
-)
-
-// FeedSubject is where a NATS subscription's notifications go.
-func FeedSubject(subscriptionID string) string { return feedSubjectRoot + "." + subscriptionID }
-
-// AMQPQueue is the durable queue an AMQP subscription's notifications go to.
-func AMQPQueue(subscriptionID string) string { return amqpQueuePrefix + subscriptionID }
-
-// Endpoint is where a subscription's notifications go, as its Subscription shows it.
-func Endpoint(s domain.Subscription) string {
-	switch s.Channel.Type {
-	case subscriptionsv1.ChannelType_CHANNEL_TYPE_AMQP:
-		return "amqp:" + AMQPQueue(s.ID)
-	case subscriptionsv1.ChannelType_CHANNEL_TYPE_NATS:
-		return "nats:" + FeedSubject(s.ID)
-	}
-	return s.Channel.Endpoint
-}
-
-// Outgoing is one rendered notification.
-type Outgoing struct {
-	// ID is the notification id (the Bundle's id): stable for a commit, so
-	// the receiver can drop a redelivery.
-	ID            string
-	CorrelationID string
-	Body          []byte
-}
+// FeedStream holds the NATS channel's notifications, one subject per subscription.
+const FeedStream = "STAFETT_FEEDS"
 
 // ChannelsConfig configures the channels.
 type ChannelsConfig struct {
@@ -107,7 +76,7 @@ func OpenChannels(ctx context.Context, cfg ChannelsConfig) (*Channels, error) {
 	if _, err := cfg.JetStream.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        FeedStream,
 		Description: "Stafett notifications for integration engines on NATS, one subject per subscription",
-		Subjects:    []string{feedSubjectRoot + ".>"},
+		Subjects:    []string{domain.FeedSubjects},
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.Retention,
@@ -125,13 +94,10 @@ func OpenChannels(ctx context.Context, cfg ChannelsConfig) (*Channels, error) {
 // Close drops the AMQP connection.
 func (c *Channels) Close() error { return c.amqp.close() }
 
-// ErrChannelOff is an AMQP subscription on a suite without a broker.
-var ErrChannelOff = errors.New("subscriptions: no AMQP broker is configured")
-
 // Send delivers one notification and returns once the receiver took it: a
 // 2xx from a rest-hook, a broker confirm from RabbitMQ, a stream ack from
 // JetStream.
-func (c *Channels) Send(ctx context.Context, s domain.Subscription, out Outgoing) error {
+func (c *Channels) Send(ctx context.Context, s domain.Subscription, out app.Outgoing) error {
 	ctx, cancel := context.WithTimeout(ctx, s.Channel.Timeout)
 	defer cancel()
 	msg := message.NewMessage(out.ID, out.Body)
@@ -142,11 +108,11 @@ func (c *Channels) Send(ctx context.Context, s domain.Subscription, out Outgoing
 		return c.http.Publish(s.Channel.Endpoint, msg)
 	case subscriptionsv1.ChannelType_CHANNEL_TYPE_AMQP:
 		msg.Metadata.Set(metaCorrelation, out.CorrelationID)
-		return c.amqp.send(AMQPQueue(s.ID), msg)
+		return c.amqp.send(domain.AMQPQueue(s.ID), msg)
 	case subscriptionsv1.ChannelType_CHANNEL_TYPE_NATS:
 		msg.Metadata.Set(nats.MsgIdHdr, out.ID)
 		msg.Metadata.Set("Content-Type", ContentType)
-		return c.nats.Publish(FeedSubject(s.ID), msg)
+		return c.nats.Publish(domain.FeedSubject(s.ID), msg)
 	}
 	return fmt.Errorf("subscriptions: channel type %v", s.Channel.Type)
 }
@@ -177,10 +143,6 @@ func restHookRequest(secrets *Secrets) wmhttp.MarshalMessageFunc {
 	}
 }
 
-// ErrRedirect: a rest-hook that redirects is a failed delivery; following
-// it would let a receiver point the suite anywhere.
-var ErrRedirect = errors.New("subscriptions: rest-hook endpoint redirected")
-
 // SafeClient is the HTTP client rest-hooks go through. It checks every
 // address it connects to (after resolution, so DNS cannot swap in a
 // metadata or link-local address between the subscription's creation and a
@@ -210,7 +172,7 @@ func SafeClient(p domain.EndpointPolicy) *http.Client {
 			MaxIdleConnsPerHost: 4,
 			IdleConnTimeout:     90 * time.Second,
 		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return ErrRedirect },
+		CheckRedirect: func(*http.Request, []*http.Request) error { return app.ErrRedirect },
 	}
 }
 
@@ -240,7 +202,7 @@ func (a *amqpChannel) send(queue string, msg *message.Message) error {
 // notifications wait in RabbitMQ until the engine reads them.
 func (a *amqpChannel) publisher(queue string) (*wmamqp.Publisher, error) {
 	if a.url == "" {
-		return nil, ErrChannelOff
+		return nil, app.ErrChannelOff
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

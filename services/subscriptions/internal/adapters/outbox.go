@@ -17,19 +17,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	subscriptionsv1 "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
+	"github.com/stafett/stafett/services/subscriptions/internal/app"
 )
-
-const (
-	// OutboxStream holds every subscription's notifications, one subject each.
-	OutboxStream      = "STAFETT_NOTIFICATIONS"
-	outboxSubjectRoot = "stafett.notifications"
-	// MetaTopic is the metadata key naming the subject a produced message
-	// is published to.
-	MetaTopic = "Stafett-Topic"
-)
-
-// OutboxSubject is a subscription's outbox subject.
-func OutboxSubject(subscriptionID string) string { return outboxSubjectRoot + "." + subscriptionID }
 
 // Outbox is the notifications waiting for (and sent to) each subscriber, in
 // order. It keeps references, never patient data, and keeps them for
@@ -46,9 +35,9 @@ func OpenOutbox(ctx context.Context, js jetstream.JetStream, replicas int, reten
 		replicas = 1
 	}
 	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        OutboxStream,
+		Name:        app.OutboxStream,
 		Description: "Stafett subscription notifications, one subject per subscription",
-		Subjects:    []string{outboxSubjectRoot + ".>"},
+		Subjects:    []string{app.OutboxSubjects},
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
 		Retention:   jetstream.LimitsPolicy,
@@ -62,37 +51,31 @@ func OpenOutbox(ctx context.Context, js jetstream.JetStream, replicas int, reten
 	return &Outbox{js: js, stream: stream}, nil
 }
 
-// Stored is one outbox entry with its place.
-type Stored struct {
-	Seq   uint64
-	Entry *subscriptionsv1.OutboxEntry
-}
-
-// Last is a subscription's newest entry, or a zero Stored when it has none.
-func (o *Outbox) Last(ctx context.Context, subscriptionID string) (Stored, error) {
-	raw, err := o.stream.GetLastMsgForSubject(ctx, OutboxSubject(subscriptionID))
+// Last is a subscription's newest entry, or a zero app.Stored when it has none.
+func (o *Outbox) Last(ctx context.Context, subscriptionID string) (app.Stored, error) {
+	raw, err := o.stream.GetLastMsgForSubject(ctx, app.OutboxSubject(subscriptionID))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return Stored{}, nil
+		return app.Stored{}, nil
 	}
 	if err != nil {
-		return Stored{}, fmt.Errorf("subscriptions: outbox of %s: %w", subscriptionID, err)
+		return app.Stored{}, fmt.Errorf("subscriptions: outbox of %s: %w", subscriptionID, err)
 	}
 	return decodeStored(raw.Sequence, raw.Data)
 }
 
 // Get reads the entry at seq.
-func (o *Outbox) Get(ctx context.Context, seq uint64) (Stored, error) {
+func (o *Outbox) Get(ctx context.Context, seq uint64) (app.Stored, error) {
 	raw, err := o.stream.GetMsg(ctx, seq)
 	if err != nil {
-		return Stored{}, fmt.Errorf("subscriptions: outbox entry %d: %w", seq, err)
+		return app.Stored{}, fmt.Errorf("subscriptions: outbox entry %d: %w", seq, err)
 	}
 	return decodeStored(raw.Sequence, raw.Data)
 }
 
 // Scan calls f for a subscription's entries in order, from the oldest kept,
 // until f returns false.
-func (o *Outbox) Scan(ctx context.Context, subscriptionID string, f func(Stored) bool) error {
-	subject := OutboxSubject(subscriptionID)
+func (o *Outbox) Scan(ctx context.Context, subscriptionID string, f func(app.Stored) bool) error {
+	subject := app.OutboxSubject(subscriptionID)
 	for next := uint64(1); ; {
 		raw, err := o.stream.GetMsg(ctx, next, jetstream.WithGetMsgSubject(subject))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
@@ -114,18 +97,18 @@ func (o *Outbox) Scan(ctx context.Context, subscriptionID string, f func(Stored)
 
 // Purge drops a deleted subscription's entries.
 func (o *Outbox) Purge(ctx context.Context, subscriptionID string) error {
-	if err := o.stream.Purge(ctx, jetstream.WithPurgeSubject(OutboxSubject(subscriptionID))); err != nil {
+	if err := o.stream.Purge(ctx, jetstream.WithPurgeSubject(app.OutboxSubject(subscriptionID))); err != nil {
 		return fmt.Errorf("subscriptions: purge outbox of %s: %w", subscriptionID, err)
 	}
 	return nil
 }
 
-func decodeStored(seq uint64, data []byte) (Stored, error) {
+func decodeStored(seq uint64, data []byte) (app.Stored, error) {
 	var e subscriptionsv1.OutboxEntry
 	if err := proto.Unmarshal(data, &e); err != nil {
-		return Stored{}, fmt.Errorf("subscriptions: outbox entry %d: %w", seq, err)
+		return app.Stored{}, fmt.Errorf("subscriptions: outbox entry %d: %w", seq, err)
 	}
-	return Stored{Seq: seq, Entry: &e}, nil
+	return app.Stored{Seq: seq, Entry: &e}, nil
 }
 
 // DecodeEntry reads an outbox entry from a delivered message.
@@ -147,13 +130,13 @@ func EntryMessage(e *subscriptionsv1.OutboxEntry, expectedLast uint64) (*message
 		return nil, fmt.Errorf("subscriptions: outbox entry: %w", err)
 	}
 	msg := message.NewMessage(e.GetNotificationId(), data)
-	msg.Metadata.Set(MetaTopic, OutboxSubject(e.GetSubscriptionId()))
+	msg.Metadata.Set(app.MetaTopic, app.OutboxSubject(e.GetSubscriptionId()))
 	msg.Metadata.Set(nats.MsgIdHdr, e.GetNotificationId())
 	msg.Metadata.Set(nats.ExpectedLastSubjSeqHdr, strconv.FormatUint(expectedLast, 10))
 	return msg, nil
 }
 
-// TopicPublisher publishes each message to the subject its MetaTopic
+// TopicPublisher publishes each message to the subject its app.MetaTopic
 // metadata names, whatever topic the router passes: one handler's output
 // goes to many subscriptions' outboxes.
 type TopicPublisher struct{ message.Publisher }
@@ -161,7 +144,7 @@ type TopicPublisher struct{ message.Publisher }
 // Publish implements message.Publisher.
 func (p TopicPublisher) Publish(topic string, msgs ...*message.Message) error {
 	for _, m := range msgs {
-		to := m.Metadata.Get(MetaTopic)
+		to := m.Metadata.Get(app.MetaTopic)
 		if to == "" {
 			to = topic
 		}
@@ -171,3 +154,36 @@ func (p TopicPublisher) Publish(topic string, msgs ...*message.Message) error {
 	}
 	return nil
 }
+
+// Messages is the application's framing of outbox entries and poisoned
+// commits as JetStream messages.
+type Messages struct{}
+
+// EntryMessage implements app.Messages.
+func (Messages) EntryMessage(e *subscriptionsv1.OutboxEntry, expectedLast uint64) (*message.Message, error) {
+	return EntryMessage(e, expectedLast)
+}
+
+// DecodeEntry implements app.Messages.
+func (Messages) DecodeEntry(msg *message.Message) (*subscriptionsv1.OutboxEntry, error) {
+	return DecodeEntry(msg)
+}
+
+// OutboxPublisher implements app.Messages.
+func (Messages) OutboxPublisher(p message.Publisher) message.Publisher {
+	return TopicPublisher{Publisher: p}
+}
+
+// PoisonPublisher implements app.Messages.
+func (Messages) PoisonPublisher(p message.Publisher) message.Publisher {
+	return ReferencePublisher{Publisher: p}
+}
+
+var (
+	_ app.Messages    = Messages{}
+	_ app.Outbox      = (*Outbox)(nil)
+	_ app.Deliveries  = (*Deliveries)(nil)
+	_ app.Secrets     = (*Secrets)(nil)
+	_ app.PoisonQueue = (*PoisonQueue)(nil)
+	_ app.Sender      = (*Channels)(nil)
+)

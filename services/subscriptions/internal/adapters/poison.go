@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
@@ -14,13 +13,7 @@ import (
 
 	"github.com/stafett/stafett/pkg/eventrouter"
 	"github.com/stafett/stafett/pkg/eventstore"
-)
-
-const (
-	// PoisonStream holds the commits no notification could be built from.
-	PoisonStream = "STAFETT_POISON"
-	// PoisonTopic is the feed's poison queue subject.
-	PoisonTopic = "stafett.poison.subscriptions"
+	"github.com/stafett/stafett/services/subscriptions/internal/app"
 )
 
 // PoisonQueue lists, reads and drops poison entries. An entry is a
@@ -37,7 +30,7 @@ func OpenPoisonQueue(ctx context.Context, js jetstream.JetStream, replicas int) 
 		replicas = 1
 	}
 	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        PoisonStream,
+		Name:        app.PoisonStream,
 		Description: "Stafett feeds: commits no notification could be built from, by reference",
 		Subjects:    []string{"stafett.poison.>"},
 		Storage:     jetstream.FileStorage,
@@ -51,25 +44,13 @@ func OpenPoisonQueue(ctx context.Context, js jetstream.JetStream, replicas int) 
 	return &PoisonQueue{stream: stream}, nil
 }
 
-// Poisoned is one poison entry.
-type Poisoned struct {
-	// ID is the entry's sequence in the poison stream.
-	ID uint64
-	// Seq and Subject place the commit in the event stream.
-	Seq        uint64
-	Subject    string
-	CommitType string
-	Reason     string
-	At         time.Time
-}
-
 // List returns up to limit entries after the entry after, oldest first,
 // and the entry to continue after (0 when there are no more).
-func (q *PoisonQueue) List(ctx context.Context, after uint64, limit int) ([]Poisoned, uint64, error) {
-	var out []Poisoned
+func (q *PoisonQueue) List(ctx context.Context, after uint64, limit int) ([]app.Poisoned, uint64, error) {
+	var out []app.Poisoned
 	next := after + 1
 	for {
-		raw, err := q.stream.GetMsg(ctx, next, jetstream.WithGetMsgSubject(PoisonTopic))
+		raw, err := q.stream.GetMsg(ctx, next, jetstream.WithGetMsgSubject(app.PoisonTopic))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			return out, 0, nil
 		}
@@ -85,19 +66,16 @@ func (q *PoisonQueue) List(ctx context.Context, after uint64, limit int) ([]Pois
 }
 
 // Get reads one entry.
-func (q *PoisonQueue) Get(ctx context.Context, id uint64) (Poisoned, error) {
+func (q *PoisonQueue) Get(ctx context.Context, id uint64) (app.Poisoned, error) {
 	raw, err := q.stream.GetMsg(ctx, id)
-	if errors.Is(err, jetstream.ErrMsgNotFound) || (err == nil && raw.Subject != PoisonTopic) {
-		return Poisoned{}, ErrNoPoison
+	if errors.Is(err, jetstream.ErrMsgNotFound) || (err == nil && raw.Subject != app.PoisonTopic) {
+		return app.Poisoned{}, app.ErrNoPoison
 	}
 	if err != nil {
-		return Poisoned{}, fmt.Errorf("subscriptions: poison entry %d: %w", id, err)
+		return app.Poisoned{}, fmt.Errorf("subscriptions: poison entry %d: %w", id, err)
 	}
 	return poisonedOf(raw), nil
 }
-
-// ErrNoPoison is an entry that is not in the queue.
-var ErrNoPoison = errors.New("subscriptions: no such poison entry")
 
 // Delete drops an entry after a successful replay.
 func (q *PoisonQueue) Delete(ctx context.Context, id uint64) error {
@@ -107,9 +85,9 @@ func (q *PoisonQueue) Delete(ctx context.Context, id uint64) error {
 	return nil
 }
 
-func poisonedOf(raw *jetstream.RawStreamMsg) Poisoned {
+func poisonedOf(raw *jetstream.RawStreamMsg) app.Poisoned {
 	seq, _ := strconv.ParseUint(raw.Header.Get(eventrouter.MetaSeq), 10, 64)
-	return Poisoned{
+	return app.Poisoned{
 		ID: raw.Sequence, Seq: seq, Subject: raw.Header.Get(eventrouter.MetaSubject),
 		CommitType: raw.Header.Get(eventstore.HeaderCommitType), Reason: raw.Header.Get(middleware.ReasonForPoisonedKey),
 		At: raw.Time,

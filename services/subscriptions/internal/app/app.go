@@ -33,13 +33,12 @@ import (
 	"github.com/stafett/stafett/pkg/idgen"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	subscriptionsv1 "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
-	"github.com/stafett/stafett/services/subscriptions/internal/adapters"
 	"github.com/stafett/stafett/services/subscriptions/internal/domain"
 )
 
 // Sender delivers one rendered notification over a subscription's channel.
 type Sender interface {
-	Send(ctx context.Context, s domain.Subscription, out adapters.Outgoing) error
+	Send(ctx context.Context, s domain.Subscription, out Outgoing) error
 }
 
 // Renderer turns a notification into the bytes a channel carries (a FHIR
@@ -71,10 +70,11 @@ type Deps struct {
 	Store      *eventstore.Store
 	JetStream  jetstream.JetStream
 	Image      *decider.Image[domain.Subscription]
-	Outbox     *adapters.Outbox
-	Deliveries *adapters.Deliveries
-	Secrets    *adapters.Secrets
-	Poison     *adapters.PoisonQueue
+	Outbox     Outbox
+	Deliveries Deliveries
+	Secrets    Secrets
+	Poison     PoisonQueue
+	Messages   Messages
 	Sender     Sender
 	Renderer   Renderer
 	Resolver   Resolver

@@ -17,7 +17,6 @@ import (
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	subscriptionsv1 "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
-	"github.com/stafett/stafett/services/subscriptions/internal/adapters"
 	"github.com/stafett/stafett/services/subscriptions/internal/domain"
 )
 
@@ -189,7 +188,7 @@ func (a *App) Events(ctx context.Context, c Caller, id string, q EventsQuery) (N
 		Kind: KindQueryEvent, EventsSinceStart: rep.EventsSinceStart, At: a.Clock.Now(),
 	}
 	var entries []*subscriptionsv1.OutboxEntry
-	err = a.Outbox.Scan(ctx, id, func(st adapters.Stored) bool {
+	err = a.Outbox.Scan(ctx, id, func(st Stored) bool {
 		e := st.Entry
 		if e.GetType() != subscriptionsv1.NotificationType_NOTIFICATION_TYPE_EVENT || e.GetEventNumber() < q.Since {
 			return true

@@ -15,7 +15,6 @@ import (
 	"github.com/stafett/stafett/pkg/decider"
 	"github.com/stafett/stafett/pkg/eventrouter"
 	subscriptionsv1 "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
-	"github.com/stafett/stafett/services/subscriptions/internal/adapters"
 	"github.com/stafett/stafett/services/subscriptions/internal/domain"
 )
 
@@ -30,8 +29,8 @@ func deliveryDurable(id string, r Retry, timeout time.Duration, redelivery event
 	return eventrouter.Durable{
 		Name:        "subscriptions-deliver-" + id,
 		Description: "Subscriptions: delivery of one subscription's notifications",
-		Stream:      adapters.OutboxStream,
-		Filters:     []string{adapters.OutboxSubject(id)},
+		Stream:      OutboxStream,
+		Filters:     []string{OutboxSubject(id)},
 		AckWait:     attempts*(timeout+r.Max) + time.Second,
 		Redelivery:  redelivery,
 	}
@@ -85,7 +84,7 @@ func (a *App) Start(ctx context.Context, opts RunOptions) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.outbox = adapters.TopicPublisher{Publisher: natsPub}
+	a.outbox = a.Messages.OutboxPublisher(natsPub)
 	router, err := eventrouter.NewRouter(wlog, 0)
 	if err != nil {
 		return nil, err
@@ -94,11 +93,11 @@ func (a *App) Start(ctx context.Context, opts RunOptions) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	poison, err := middleware.PoisonQueueWithFilter(adapters.ReferencePublisher{Publisher: natsPub}, adapters.PoisonTopic, isUnbuildable)
+	poison, err := middleware.PoisonQueueWithFilter(a.Messages.PoisonPublisher(natsPub), PoisonTopic, isUnbuildable)
 	if err != nil {
 		return nil, err
 	}
-	h := router.AddHandler("subscriptions.fanout", fan.Name, sub, adapters.OutboxStream, a.outbox, a.fanout)
+	h := router.AddHandler("subscriptions.fanout", fan.Name, sub, OutboxStream, a.outbox, a.fanout)
 	h.AddMiddleware(a.standard(poison, middleware.Retry{
 		MaxRetries: 3, InitialInterval: 50 * time.Millisecond, MaxInterval: time.Second, Multiplier: 2,
 		ShouldRetry: func(p middleware.RetryParams) bool { return !isUnbuildable(p.Err) },
@@ -230,7 +229,7 @@ func (a *App) deliver(id string) message.NoPublishHandlerFunc {
 		if !s.Live() {
 			return nil
 		}
-		entry, err := adapters.DecodeEntry(msg)
+		entry, err := a.Messages.DecodeEntry(msg)
 		if err != nil {
 			a.Logger.Error("outbox entry that does not decode dropped", "subscription", id, "seq", eventrouter.Seq(msg))
 			return nil
@@ -265,7 +264,7 @@ func (a *App) deliver(id string) message.NoPublishHandlerFunc {
 // render builds the notification an outbox entry stands for. The Task of a
 // full-resource event is folded as it was right after its commit, and the
 // disclosure is access-logged once, before it is first sent.
-func (a *App) render(ctx context.Context, s domain.Subscription, e *subscriptionsv1.OutboxEntry, seq uint64, st domain.Delivery, correlation string) (adapters.Outgoing, error) {
+func (a *App) render(ctx context.Context, s domain.Subscription, e *subscriptionsv1.OutboxEntry, seq uint64, st domain.Delivery, correlation string) (Outgoing, error) {
 	n := Notification{
 		ID: e.GetNotificationId(), Subscription: s, Status: domain.StatusActive, Kind: kindOf(e.GetType()),
 		EventsSinceStart: e.GetEventNumber(), At: a.Clock.Now(),
@@ -278,17 +277,17 @@ func (a *App) render(ctx context.Context, s domain.Subscription, e *subscription
 		if s.Channel.Content == subscriptionsv1.PayloadContent_PAYLOAD_CONTENT_FULL_RESOURCE {
 			task, err := taskAt(ctx, a.Store, e.GetReferralId(), e.GetPathwayIds(), e.GetCommitSeq())
 			if err != nil {
-				return adapters.Outgoing{}, err
+				return Outgoing{}, err
 			}
 			if seq > st.LoggedThrough {
 				if err := a.logDisclosure(ctx, s, task, "notify "+channelName(s)); err != nil {
-					return adapters.Outgoing{}, err
+					return Outgoing{}, err
 				}
 				if _, err := a.Deliveries.Update(ctx, s.ID, func(d domain.Delivery) domain.Delivery {
 					d.LoggedThrough = max(d.LoggedThrough, seq)
 					return d
 				}); err != nil {
-					return adapters.Outgoing{}, err
+					return Outgoing{}, err
 				}
 			}
 			ev.Task = &task
@@ -297,9 +296,9 @@ func (a *App) render(ctx context.Context, s domain.Subscription, e *subscription
 	}
 	body, err := a.Renderer.Render(n)
 	if err != nil {
-		return adapters.Outgoing{}, err
+		return Outgoing{}, err
 	}
-	return adapters.Outgoing{ID: n.ID, CorrelationID: correlation, Body: body}, nil
+	return Outgoing{ID: n.ID, CorrelationID: correlation, Body: body}, nil
 }
 
 func channelName(s domain.Subscription) string {
@@ -321,9 +320,9 @@ func failureCode(err error) string {
 		return "error-response"
 	case errors.Is(err, domain.ErrEndpointRefused):
 		return "endpoint-refused"
-	case errors.Is(err, adapters.ErrRedirect):
+	case errors.Is(err, ErrRedirect):
 		return "redirected"
-	case errors.Is(err, adapters.ErrChannelOff):
+	case errors.Is(err, ErrChannelOff):
 		return "channel-unavailable"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
 		return "no-response"

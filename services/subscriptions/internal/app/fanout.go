@@ -16,7 +16,6 @@ import (
 	"github.com/stafett/stafett/pkg/eventstore"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	subscriptionsv1 "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
-	"github.com/stafett/stafett/services/subscriptions/internal/adapters"
 	"github.com/stafett/stafett/services/subscriptions/internal/domain"
 )
 
@@ -147,7 +146,7 @@ func (a *App) subscriptionCommit(ctx context.Context, rec eventstore.Record) ([]
 		if last.Entry != nil {
 			continue // redelivered: the handshake is queued
 		}
-		m, err := adapters.EntryMessage(&subscriptionsv1.OutboxEntry{
+		m, err := a.Messages.EntryMessage(&subscriptionsv1.OutboxEntry{
 			NotificationId: NotificationID(id, "handshake"), SubscriptionId: id,
 			Type: subscriptionsv1.NotificationType_NOTIFICATION_TYPE_HANDSHAKE, SourceSeq: rec.Seq,
 			OccurredAt: created.GetCreatedAt(),
@@ -187,7 +186,7 @@ func (a *App) entriesFor(ctx context.Context, rec eventstore.Record, ch taskChan
 		} else if last.Entry.GetSourceSeq() >= rec.Seq {
 			continue
 		}
-		m, err := adapters.EntryMessage(&subscriptionsv1.OutboxEntry{
+		m, err := a.Messages.EntryMessage(&subscriptionsv1.OutboxEntry{
 			NotificationId: NotificationID(s.ID, rec.Commit.GetCommitId()),
 			SubscriptionId: s.ID,
 			Type:           subscriptionsv1.NotificationType_NOTIFICATION_TYPE_EVENT,
@@ -211,7 +210,7 @@ func (a *App) entriesFor(ctx context.Context, rec eventstore.Record, ch taskChan
 // holds reports whether a subscription's outbox already has the commit at seq.
 func (a *App) holds(ctx context.Context, id string, seq uint64) (bool, error) {
 	found := false
-	err := a.Outbox.Scan(ctx, id, func(s adapters.Stored) bool {
+	err := a.Outbox.Scan(ctx, id, func(s Stored) bool {
 		if s.Entry.GetType() == subscriptionsv1.NotificationType_NOTIFICATION_TYPE_EVENT && s.Entry.GetCommitSeq() == seq {
 			found = true
 		}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/stafett/stafett/pkg/eventstore"
 	subscriptionsv1 "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
-	"github.com/stafett/stafett/services/subscriptions/internal/adapters"
 )
 
 func (r *Running) heartbeats(every time.Duration) {
@@ -57,7 +56,7 @@ func (a *App) SendHeartbeats(ctx context.Context) (int, error) {
 		if last.Seq > st.DeliveredThrough {
 			continue // something is on its way already
 		}
-		msg, err := adapters.EntryMessage(&subscriptionsv1.OutboxEntry{
+		msg, err := a.Messages.EntryMessage(&subscriptionsv1.OutboxEntry{
 			NotificationId: NotificationID(s.ID, "heartbeat/"+strconv.FormatUint(last.Seq, 10)),
 			SubscriptionId: s.ID,
 			Type:           subscriptionsv1.NotificationType_NOTIFICATION_TYPE_HEARTBEAT,
@@ -69,7 +68,7 @@ func (a *App) SendHeartbeats(ctx context.Context) (int, error) {
 			errs = append(errs, err)
 			continue
 		}
-		if err := a.outbox.Publish(adapters.OutboxSubject(s.ID), msg); err != nil {
+		if err := a.outbox.Publish(OutboxSubject(s.ID), msg); err != nil {
 			// The fan-out queued an event in between: that one goes instead.
 			if !eventstore.IsWrongLastSequence(err) {
 				errs = append(errs, err)

@@ -9,7 +9,6 @@ import (
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/fhirr4"
-	"github.com/stafett/stafett/services/subscriptions/internal/adapters"
 )
 
 // operator may see and replay the poison queue: the ops role, or the
@@ -23,7 +22,7 @@ func operator(c Caller) error {
 
 // PoisonPage is one page of the poison queue.
 type PoisonPage struct {
-	Entries []adapters.Poisoned
+	Entries []Poisoned
 	// Next continues after the last entry; 0 when there are no more.
 	Next uint64
 }
@@ -53,7 +52,7 @@ func (a *App) ReplayPoison(ctx context.Context, c Caller, id uint64) (int, error
 		return 0, err
 	}
 	p, err := a.Poison.Get(ctx, id)
-	if errors.Is(err, adapters.ErrNoPoison) {
+	if errors.Is(err, ErrNoPoison) {
 		return 0, errs.NotFound("poison message")
 	}
 	if err != nil {
@@ -101,7 +100,7 @@ func (a *App) ReplayPoison(ctx context.Context, c Caller, id uint64) (int, error
 			return 0, errs.Unavailable("outbox", err)
 		}
 		for _, m := range msgs {
-			if err := a.outbox.Publish(m.Metadata.Get(adapters.MetaTopic), m); err != nil {
+			if err := a.outbox.Publish(m.Metadata.Get(MetaTopic), m); err != nil {
 				return queued, errs.Unavailable("outbox", fmt.Errorf("replay: %w", err))
 			}
 			queued++

@@ -12,7 +12,6 @@ import (
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/errs"
 	"github.com/stafett/stafett/pkg/fhirr4"
-	"github.com/stafett/stafett/services/subscriptions/internal/adapters"
 	"github.com/stafett/stafett/services/subscriptions/internal/app"
 	"github.com/stafett/stafett/services/subscriptions/internal/domain"
 	"github.com/stafett/stafett/services/subscriptions/internal/fhirsub"
@@ -89,7 +88,7 @@ func (f *FHIR) create(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	w.Header().Set("Location", fhirr4.ResourceURL(fhirr4.BaseURL(req, f.base), "Subscription", s.ID))
-	f.codec.WriteResource(w, http.StatusCreated, fhirsub.Resource(s, domain.NewDelivery(), adapters.Endpoint(s)))
+	f.codec.WriteResource(w, http.StatusCreated, fhirsub.Resource(s, domain.NewDelivery(), domain.Endpoint(s)))
 }
 
 func (f *FHIR) read(w http.ResponseWriter, req *http.Request) {
@@ -98,7 +97,7 @@ func (f *FHIR) read(w http.ResponseWriter, req *http.Request) {
 		f.fail(w, err)
 		return
 	}
-	f.codec.WriteResource(w, http.StatusOK, fhirsub.Resource(rep.Subscription, rep.Delivery, adapters.Endpoint(rep.Subscription)))
+	f.codec.WriteResource(w, http.StatusOK, fhirsub.Resource(rep.Subscription, rep.Delivery, domain.Endpoint(rep.Subscription)))
 }
 
 func (f *FHIR) delete(w http.ResponseWriter, req *http.Request) {
