@@ -1,7 +1,8 @@
 // Package adapters holds the subscriptions service's stores and channels:
 // the per-subscription outbox and the poison queue on JetStream, the
 // delivery-state and header-secret buckets, and the rest-hook, AMQP and
-// NATS publishers.
+// NATS publishers: what the app package declares it needs, on JetStream,
+// watermill and RabbitMQ.
 package adapters
 
 import (
@@ -111,8 +112,12 @@ func decodeStored(seq uint64, data []byte) (app.Stored, error) {
 	return app.Stored{Seq: seq, Entry: &e}, nil
 }
 
+// Messages is the application's framing of outbox entries and poisoned
+// commits as JetStream messages.
+type Messages struct{}
+
 // DecodeEntry reads an outbox entry from a delivered message.
-func DecodeEntry(msg *message.Message) (*subscriptionsv1.OutboxEntry, error) {
+func (Messages) DecodeEntry(msg *message.Message) (*subscriptionsv1.OutboxEntry, error) {
 	var e subscriptionsv1.OutboxEntry
 	if err := proto.Unmarshal(msg.Payload, &e); err != nil {
 		return nil, fmt.Errorf("subscriptions: outbox entry: %w", err)
@@ -124,7 +129,7 @@ func DecodeEntry(msg *message.Message) (*subscriptionsv1.OutboxEntry, error) {
 // subscription's outbox. The notification id deduplicates a repeated
 // append, and the expected last sequence makes the append fail when
 // another entry got there first, so event numbers never skip or repeat.
-func EntryMessage(e *subscriptionsv1.OutboxEntry, expectedLast uint64) (*message.Message, error) {
+func (Messages) EntryMessage(e *subscriptionsv1.OutboxEntry, expectedLast uint64) (*message.Message, error) {
 	data, err := proto.Marshal(e)
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions: outbox entry: %w", err)
@@ -136,13 +141,13 @@ func EntryMessage(e *subscriptionsv1.OutboxEntry, expectedLast uint64) (*message
 	return msg, nil
 }
 
-// TopicPublisher publishes each message to the subject its app.MetaTopic
+// topicPublisher publishes each message to the subject its app.MetaTopic
 // metadata names, whatever topic the router passes: one handler's output
 // goes to many subscriptions' outboxes.
-type TopicPublisher struct{ message.Publisher }
+type topicPublisher struct{ message.Publisher }
 
 // Publish implements message.Publisher.
-func (p TopicPublisher) Publish(topic string, msgs ...*message.Message) error {
+func (p topicPublisher) Publish(topic string, msgs ...*message.Message) error {
 	for _, m := range msgs {
 		to := m.Metadata.Get(app.MetaTopic)
 		if to == "" {
@@ -155,28 +160,14 @@ func (p TopicPublisher) Publish(topic string, msgs ...*message.Message) error {
 	return nil
 }
 
-// Messages is the application's framing of outbox entries and poisoned
-// commits as JetStream messages.
-type Messages struct{}
-
-// EntryMessage implements app.Messages.
-func (Messages) EntryMessage(e *subscriptionsv1.OutboxEntry, expectedLast uint64) (*message.Message, error) {
-	return EntryMessage(e, expectedLast)
-}
-
-// DecodeEntry implements app.Messages.
-func (Messages) DecodeEntry(msg *message.Message) (*subscriptionsv1.OutboxEntry, error) {
-	return DecodeEntry(msg)
-}
-
 // OutboxPublisher implements app.Messages.
 func (Messages) OutboxPublisher(p message.Publisher) message.Publisher {
-	return TopicPublisher{Publisher: p}
+	return topicPublisher{Publisher: p}
 }
 
 // PoisonPublisher implements app.Messages.
 func (Messages) PoisonPublisher(p message.Publisher) message.Publisher {
-	return ReferencePublisher{Publisher: p}
+	return referencePublisher{Publisher: p}
 }
 
 var (

@@ -101,13 +101,13 @@ var referenceOnly = []string{
 	middleware.ReasonForPoisonedKey, middleware.PoisonedHandlerKey, middleware.PoisonedTopicKey,
 }
 
-// ReferencePublisher publishes what the poison-queue middleware hands it
+// referencePublisher publishes what the poison-queue middleware hands it
 // as a reference: no payload, and only the metadata that place the commit
 // and say why it failed.
-type ReferencePublisher struct{ message.Publisher }
+type referencePublisher struct{ message.Publisher }
 
 // Publish implements message.Publisher.
-func (p ReferencePublisher) Publish(topic string, msgs ...*message.Message) error {
+func (p referencePublisher) Publish(topic string, msgs ...*message.Message) error {
 	for _, m := range msgs {
 		ref := message.NewMessage(m.UUID, nil)
 		for _, k := range referenceOnly {
