@@ -13,7 +13,7 @@ RUN_ARGS ?= --demo
 CONSOLE := services/console
 CONSOLE_DEPS := $(CONSOLE)/node_modules/.package-lock.json
 
-.PHONY: run test build generate check-generated check-console lint tools bench clean console-deps test-console test-browser
+.PHONY: run test build generate check-generated check-console lint tools bench bench-feeds clean console-deps test-console test-browser
 
 ## run: every service and an embedded JetStream in one process (stafett dev --demo),
 ## the console at http://127.0.0.1:7080/console/ (its built assets are committed: no npm)
@@ -99,6 +99,10 @@ lint: tools
 ## bench: ReceiveReferral through gRPC against raw JetStream, and native gRPC against Connect through the transcoder, each in the same run
 bench:
 	go test -run '^$$' -bench . -benchtime 3s -count 1 ./services/suite/
+
+## bench-feeds: notification lag, commit to rest-hook receiver, five samples of each variant
+bench-feeds:
+	go test -run '^$$' -bench NotificationLag -benchtime 300x -count 5 ./services/suite/
 
 ## tools: buf, protoc plugins and grpcurl, built from tools/go.mod into .bin/
 tools: $(BIN)/.tools-stamp

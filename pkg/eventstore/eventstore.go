@@ -323,7 +323,7 @@ func (s *Store) Get(ctx context.Context, seq uint64) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("eventstore: get %d: %w", seq, err)
 	}
-	return decode(raw.Sequence, raw.Subject, raw.Header, raw.Data)
+	return decode(raw.Sequence, raw.Subject, raw.Header, raw.Data, raw.Time)
 }
 
 // Load reads every commit on subject after the sequence after (0 for all),
@@ -344,7 +344,7 @@ func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Recor
 		if raw.Sequence > last {
 			break
 		}
-		rec, err := decode(raw.Sequence, raw.Subject, raw.Header, raw.Data)
+		rec, err := decode(raw.Sequence, raw.Subject, raw.Header, raw.Data, raw.Time)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -360,6 +360,8 @@ type Record struct {
 	Subject string
 	Commit  *eventsv1.Commit
 	Header  nats.Header
+	// Published is when JetStream stored the commit (its stream timestamp).
+	Published time.Time
 }
 
 // Events decodes the commit's events into their registered message types.
@@ -383,16 +385,16 @@ func fromJetStream(m jetstream.Msg) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("eventstore: metadata: %w", err)
 	}
-	return decode(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data())
+	return decode(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data(), md.Timestamp)
 }
 
 // ErrUndecodable marks a message that is not a Commit; subscribers park it.
 var ErrUndecodable = errors.New("eventstore: message is not a commit")
 
-func decode(seq uint64, subject string, h nats.Header, data []byte) (Record, error) {
+func decode(seq uint64, subject string, h nats.Header, data []byte, at time.Time) (Record, error) {
 	var c eventsv1.Commit
 	if err := proto.Unmarshal(data, &c); err != nil {
 		return Record{Seq: seq, Subject: subject, Header: h}, fmt.Errorf("%w: seq %d: %w", ErrUndecodable, seq, err)
 	}
-	return Record{Seq: seq, Subject: subject, Commit: &c, Header: h}, nil
+	return Record{Seq: seq, Subject: subject, Commit: &c, Header: h, Published: at}, nil
 }
