@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/stafett/stafett/pkg/errs"
+	"github.com/stafett/stafett/pkg/eventstore"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 )
 
@@ -39,7 +40,7 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Log, erro
 	if replicas == 0 {
 		replicas = 1
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	stream, err := eventstore.EnsureStream(ctx, js, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Stafett access log: every read of patient data",
 		Subjects:    []string{SubjectRoot + ".>"},

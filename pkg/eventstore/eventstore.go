@@ -114,7 +114,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if cfg.AppendTimeout < 0 || cfg.AppendTimeout >= cfg.DuplicateWindow {
 		return nil, fmt.Errorf("eventstore: append timeout %v must be positive and shorter than the duplicate window %v", cfg.AppendTimeout, cfg.DuplicateWindow)
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	stream, err := EnsureStream(ctx, js, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Stafett events: one Commit per command",
 		Subjects:    []string{AllFilter},

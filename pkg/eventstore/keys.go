@@ -33,7 +33,7 @@ type Claim struct {
 // openKeys creates the keys bucket if needed. Keys are kept forever, like
 // the commits they point at: integration engines retry for days.
 func openKeys(ctx context.Context, js jetstream.JetStream, replicas int, limit writeLimit) (*Keys, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      KeysBucket,
 		Description: "Stafett idempotency keys of creations",
 		Storage:     jetstream.FileStorage,

@@ -20,6 +20,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/stafett/stafett/pkg/eventrouter"
+	"github.com/stafett/stafett/pkg/eventstore"
 	subscriptionsv1 "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
 	"github.com/stafett/stafett/services/subscriptions/internal/app"
 	"github.com/stafett/stafett/services/subscriptions/internal/domain"
@@ -73,7 +74,7 @@ func OpenChannels(ctx context.Context, cfg ChannelsConfig) (*Channels, error) {
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions: rest-hook publisher: %w", err)
 	}
-	if _, err := cfg.JetStream.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if _, err := eventstore.EnsureStream(ctx, cfg.JetStream, jetstream.StreamConfig{
 		Name:        FeedStream,
 		Description: "Stafett notifications for integration engines on NATS, one subject per subscription",
 		Subjects:    []string{domain.FeedSubjects},

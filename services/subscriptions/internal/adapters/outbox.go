@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/stafett/stafett/pkg/eventstore"
 	subscriptionsv1 "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
 	"github.com/stafett/stafett/services/subscriptions/internal/app"
 )
@@ -35,7 +36,7 @@ func OpenOutbox(ctx context.Context, js jetstream.JetStream, replicas int, reten
 	if replicas == 0 {
 		replicas = 1
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	stream, err := eventstore.EnsureStream(ctx, js, jetstream.StreamConfig{
 		Name:        app.OutboxStream,
 		Description: "Stafett subscription notifications, one subject per subscription",
 		Subjects:    []string{app.OutboxSubjects},

@@ -29,7 +29,7 @@ func OpenPoisonQueue(ctx context.Context, js jetstream.JetStream, replicas int) 
 	if replicas == 0 {
 		replicas = 1
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	stream, err := eventstore.EnsureStream(ctx, js, jetstream.StreamConfig{
 		Name:        app.PoisonStream,
 		Description: "Stafett feeds: commits no notification could be built from, by reference",
 		Subjects:    []string{"stafett.poison.>"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/services/subscriptions/internal/domain"
 )
 
@@ -38,7 +39,7 @@ func openBucket(ctx context.Context, js jetstream.JetStream, name, description s
 	if replicas == 0 {
 		replicas = 1
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := eventstore.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket: name, Description: description, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
 	})
 	if err != nil {
