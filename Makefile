@@ -13,7 +13,7 @@ RUN_ARGS ?= --demo
 CONSOLE := services/console
 CONSOLE_DEPS := $(CONSOLE)/node_modules/.package-lock.json
 
-.PHONY: run test build generate check-generated check-console lint tools bench chaos clean console-deps test-console test-browser
+.PHONY: run test build generate check-generated check-console lint tools bench bench-feeds chaos clean console-deps test-console test-browser
 
 ## run: every service and an embedded JetStream in one process (stafett dev --demo),
 ## the console at http://127.0.0.1:7080/console/ (its built assets are committed: no npm)
@@ -108,6 +108,10 @@ CHAOS ?= 5m
 ## stream leader and partitions of one node under load; figures in docs/benchmarks.md
 chaos:
 	go test -count=1 -timeout 60m -run '^TestKillingTheStreamLeader' -v ./services/suite/ -args -chaos=$(CHAOS) | grep -E 'failover_e2e_test.go|^(---|ok|FAIL|PASS)'
+
+## bench-feeds: notification lag, commit to rest-hook receiver, five samples of each variant
+bench-feeds:
+	go test -run '^$$' -bench NotificationLag -benchtime 300x -count 5 ./services/suite/
 
 ## tools: buf, protoc plugins and grpcurl, built from tools/go.mod into .bin/
 tools: $(BIN)/.tools-stamp

@@ -80,7 +80,7 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Log, erro
 	if replicas == 0 {
 		replicas = 1
 	}
-	stream, drifts, err := eventstore.EnsureStream(ctx, js, jetstream.StreamConfig{
+	stream, drifts, err := eventstore.OpenStream(ctx, js, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Stafett access log: every read of patient data",
 		Subjects:    []string{SubjectRoot + ".>"},

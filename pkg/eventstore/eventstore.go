@@ -207,7 +207,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if cfg.AppendTimeout < 0 || cfg.AppendTimeout >= cfg.DuplicateWindow {
 		return nil, fmt.Errorf("eventstore: append timeout %v must be positive and shorter than the duplicate window %v", cfg.AppendTimeout, cfg.DuplicateWindow)
 	}
-	stream, drifts, err := EnsureStream(ctx, js, jetstream.StreamConfig{
+	stream, drifts, err := OpenStream(ctx, js, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Stafett events: one Commit per command",
 		Subjects:    []string{AllFilter},
@@ -539,7 +539,7 @@ func (s *Store) Get(ctx context.Context, seq uint64) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("eventstore: get %d: %w", seq, err)
 	}
-	return decode(raw.Sequence, raw.Subject, raw.Header, raw.Data)
+	return decode(raw.Sequence, raw.Subject, raw.Header, raw.Data, raw.Time)
 }
 
 // Load reads every commit on subject after the sequence after (0 for all),
@@ -560,7 +560,7 @@ func (s *Store) Load(ctx context.Context, subject string, after uint64) ([]Recor
 		if raw.Sequence > last {
 			break
 		}
-		rec, err := decode(raw.Sequence, raw.Subject, raw.Header, raw.Data)
+		rec, err := decode(raw.Sequence, raw.Subject, raw.Header, raw.Data, raw.Time)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -576,6 +576,8 @@ type Record struct {
 	Subject string
 	Commit  *eventsv1.Commit
 	Header  nats.Header
+	// Published is when JetStream stored the commit (its stream timestamp).
+	Published time.Time
 }
 
 // Origin is the span where the commit's story began (see Append.Origin);
@@ -603,10 +605,10 @@ func DecodeEvents(c *eventsv1.Commit) ([]proto.Message, error) {
 // ErrUndecodable marks a message that is not a Commit; subscribers park it.
 var ErrUndecodable = errors.New("eventstore: message is not a commit")
 
-func decode(seq uint64, subject string, h nats.Header, data []byte) (Record, error) {
+func decode(seq uint64, subject string, h nats.Header, data []byte, at time.Time) (Record, error) {
 	var c eventsv1.Commit
 	if err := proto.Unmarshal(data, &c); err != nil {
 		return Record{Seq: seq, Subject: subject, Header: h}, fmt.Errorf("%w: seq %d: %w", ErrUndecodable, seq, err)
 	}
-	return Record{Seq: seq, Subject: subject, Commit: &c, Header: h}, nil
+	return Record{Seq: seq, Subject: subject, Commit: &c, Header: h, Published: at}, nil
 }

@@ -32,25 +32,16 @@ type Claim struct {
 
 // openKeys creates the keys bucket if needed. Keys are kept forever, like
 // the commits they point at: integration engines retry for days.
-//
-// Like the stream, a bucket that exists is used as it is: its replicas and
-// placement are an operator's.
 func openKeys(ctx context.Context, js jetstream.JetStream, replicas int, limit writeLimit) (*Keys, error) {
-	kv, err := js.KeyValue(ctx, KeysBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket:      KeysBucket,
-			Description: "Stafett idempotency keys of creations",
-			Storage:     jetstream.FileStorage,
-			Replicas:    replicas,
-			History:     1,
-		})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, KeysBucket)
-		}
-	}
+	kv, err := EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
+		Bucket:      KeysBucket,
+		Description: "Stafett idempotency keys of creations",
+		Storage:     jetstream.FileStorage,
+		Replicas:    replicas,
+		History:     1,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("eventstore: open key bucket: %w", err)
+		return nil, fmt.Errorf("eventstore: create key bucket: %w", err)
 	}
 	return &Keys{kv: kv, limit: limit}, nil
 }

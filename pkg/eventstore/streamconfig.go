@@ -44,23 +44,14 @@ type Rules struct {
 	MayAgeOut bool
 }
 
-// EnsureStream creates the stream want describes if it is missing. An
-// existing one is left exactly as it is — it is never updated — and checked
-// against want instead: every difference is returned, and those that break
-// the store's guarantees make EnsureStream fail with ErrStreamUnsafe
-// (errs.Is-able) naming them, so an operator's setting is never silently
-// overwritten and never silently unsafe.
-func EnsureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig, rules Rules) (jetstream.Stream, []Drift, error) {
-	stream, err := js.Stream(ctx, want.Name)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		stream, err = js.CreateStream(ctx, want)
-		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			// Another process created it a moment ago: check theirs.
-			stream, err = js.Stream(ctx, want.Name)
-		} else if err == nil {
-			return stream, nil, nil
-		}
-	}
+// OpenStream is EnsureStream for the suite's own streams: the stream want
+// describes is created if it is missing, and one that exists is left
+// exactly as it is — never updated — and checked against want instead.
+// Every difference is returned, and those that break the store's guarantees
+// make OpenStream fail with ErrStreamUnsafe naming them, so an operator's
+// setting is never silently overwritten and never silently unsafe.
+func OpenStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig, rules Rules) (jetstream.Stream, []Drift, error) {
+	stream, err := EnsureStream(ctx, js, want)
 	if err != nil {
 		return nil, nil, fmt.Errorf("eventstore: open stream %s: %w", want.Name, err)
 	}

@@ -197,7 +197,7 @@ func (c *consumer) receive(ctx context.Context, m jetstream.Msg) {
 		c.sub.park(ctx, c.opts, Record{Subject: m.Subject(), Header: m.Headers()}, fmt.Errorf("eventstore: metadata: %w", err))
 		return
 	}
-	rec, err := decode(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data())
+	rec, err := decode(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data(), md.Timestamp)
 	c.sub.lag.received(md.NumPending, md.Timestamp)
 	defer c.sub.lag.finished(md.Timestamp)
 

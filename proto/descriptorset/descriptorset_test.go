@@ -16,6 +16,7 @@ import (
 	_ "github.com/stafett/stafett/proto/stafett/handoffs/v1"
 	_ "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	_ "github.com/stafett/stafett/proto/stafett/referral/v1"
+	_ "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
 )
 
 // The embedded set must describe exactly what the generated code compiles

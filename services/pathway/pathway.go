@@ -13,6 +13,9 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/authn"
 	"github.com/stafett/stafett/pkg/clock"
@@ -45,6 +48,8 @@ func DefaultTargets(t eventsv1.PathwayType) Targets { return domain.DefaultTarge
 // Config is what the service needs from its host.
 type Config struct {
 	Store *eventstore.Store
+	// JetStream holds the process manager's durable consumer.
+	JetStream jetstream.JetStream
 	// Guard checks and logs every read of patient data.
 	Guard *access.Guard
 	// Consent reaches the consent service (GetLegalStatus) with the
@@ -60,12 +65,17 @@ type Config struct {
 	Targets map[eventsv1.PathwayType]Targets
 	// DeadlineInterval is how often the milestone watcher looks; default 1 minute.
 	DeadlineInterval time.Duration
+	// Tracer and Propagator, if set, join the process manager's handling of
+	// a referral commit to the commit's trace.
+	Tracer     trace.Tracer
+	Propagator eventstore.Propagator
 }
 
 // Service is a running pathway service.
 type Service struct {
 	app        *app.App
 	feed       *eventstore.Subscription
+	pm         app.ProcessManagerOptions
 	pseudonyms *ids.Pseudonymizer
 	logger     *slog.Logger
 	interval   time.Duration
@@ -75,8 +85,8 @@ type Service struct {
 // returns once the model holds every pathway commit that existed at the
 // start. The process manager starts with Run.
 func New(ctx context.Context, cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Guard == nil || cfg.Consent == nil || cfg.Zone == nil {
-		return nil, errors.New("pathway: a store, an access guard, a consent client and a zone are required")
+	if cfg.Store == nil || cfg.JetStream == nil || cfg.Guard == nil || cfg.Consent == nil || cfg.Zone == nil {
+		return nil, errors.New("pathway: a store, JetStream, an access guard, a consent client and a zone are required")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
@@ -109,7 +119,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{app: a, feed: feed, pseudonyms: cfg.Pseudonyms, logger: cfg.Logger, interval: cfg.DeadlineInterval}, nil
+	pm := app.ProcessManagerOptions{JetStream: cfg.JetStream, Logger: cfg.Logger, Tracer: cfg.Tracer, Propagator: cfg.Propagator}
+	return &Service{app: a, feed: feed, pm: pm, pseudonyms: cfg.Pseudonyms, logger: cfg.Logger, interval: cfg.DeadlineInterval}, nil
 }
 
 // Register adds the gRPC service.
@@ -124,7 +135,7 @@ func (s *Service) Scopes() authn.Policy { return ports.Scopes() }
 // then stops the feeds.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.feed.Stop()
-	pm, err := s.app.RunProcessManager(ctx, s.logger)
+	pm, err := s.app.RunProcessManager(ctx, s.pm)
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,10 @@ func (m measurement) percentile(p int) time.Duration {
 }
 
 // measure runs n operations over benchConcurrency workers and records each latency.
-func measure(n int, op func(i int) error) measurement {
+func measure(n int, op func(i int) error) measurement { return measureWith(benchConcurrency, n, op) }
+
+// measureWith is measure over workers workers.
+func measureWith(workers, n int, op func(i int) error) measurement {
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
@@ -156,9 +159,9 @@ func measure(n int, op func(i int) error) measurement {
 		wg       sync.WaitGroup
 	)
 	start := time.Now()
-	for range benchConcurrency {
+	for range workers {
 		wg.Go(func() {
-			local := make([]time.Duration, 0, n/benchConcurrency+1)
+			local := make([]time.Duration, 0, n/workers+1)
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n {

@@ -814,8 +814,19 @@ func TestTheCapabilityStatementListsExactlyWhatIsServed(t *testing.T) {
 		if res["type"] == "ServiceRequest" && res["conditionalCreate"] != true {
 			t.Error("ServiceRequest does not declare conditional create")
 		}
+		if res["type"] == "Subscription" {
+			var ops []string
+			for _, op := range res["operation"].([]any) {
+				ops = append(ops, op.(map[string]any)["name"].(string))
+			}
+			if fmt.Sprint(ops) != "[status events]" {
+				t.Errorf("Subscription operations %v, want $status and $events", ops)
+			}
+		}
 	}
-	want := map[string][]string{"ServiceRequest": {"read", "create"}, "Task": {"read", "search-type"}}
+	want := map[string][]string{
+		"ServiceRequest": {"read", "create"}, "Subscription": {"read", "create", "delete"}, "Task": {"read", "search-type"},
+	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("interactions %v, want %v", got, want)
 	}

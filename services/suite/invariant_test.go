@@ -23,6 +23,7 @@ import (
 	_ "github.com/stafett/stafett/proto/stafett/handoffs/v1"
 	_ "github.com/stafett/stafett/proto/stafett/pathway/v1"
 	_ "github.com/stafett/stafett/proto/stafett/referral/v1"
+	_ "github.com/stafett/stafett/proto/stafett/subscriptions/v1"
 )
 
 // The pipeline's invariant, over every RPC of every service: a command
@@ -53,7 +54,12 @@ type invariantCase struct {
 // invariantRow is one RPC: a query only needs ok; a command all three.
 type invariantRow struct {
 	query bool
-	setup func(t *testing.T, env *suitetest.Env) invariantCase
+	// operator marks an operator's RPC on a service's own queues (the feed's
+	// poison queue): it changes no aggregate, so it carries no request_id
+	// and appends nothing to the event stream, refused or not. Its refusals
+	// are made before ok, which must still succeed: a refusal consumed nothing.
+	operator bool
+	setup    func(t *testing.T, env *suitetest.Env) invariantCase
 }
 
 var invariantServices = []string{
@@ -62,13 +68,14 @@ var invariantServices = []string{
 	"stafett.pathway.v1.PathwayService",
 	"stafett.continuity.v1.ContinuityService",
 	"stafett.handoffs.v1.HandoffService",
+	"stafett.subscriptions.v1.SubscriptionAdminService",
 }
 
 func invariantRows() map[string]invariantRow {
 	rows := map[string]invariantRow{}
 	for _, part := range []map[string]invariantRow{
 		referralInvariantRows(), consentInvariantRows(), pathwayInvariantRows(),
-		continuityInvariantRows(), handoffsInvariantRows(),
+		continuityInvariantRows(), handoffsInvariantRows(), subscriptionsInvariantRows(),
 	} {
 		for k, v := range part {
 			rows[k] = v
@@ -117,6 +124,21 @@ func checkInvariant(t *testing.T, env *suitetest.Env, m protoreflect.MethodDescr
 	t.Helper()
 	ctx := t.Context()
 	method := fmt.Sprintf("/%s/%s", m.Parent().FullName(), m.Name())
+	if row.operator {
+		before := env.LastSeq(ctx)
+		for _, r := range c.refused {
+			if _, err := invoke(ctx, env, m, r); status.Code(err) == codes.OK || internal(err) {
+				t.Fatalf("%s (%s): %v, want a refusal that is not INTERNAL", method, r.name, err)
+			}
+		}
+		if _, err := invoke(ctx, env, m, c.ok); err != nil {
+			t.Fatalf("%s (%s) after the refusals: %v", method, c.ok.name, err)
+		}
+		if after := env.LastSeq(ctx); after != before {
+			t.Fatalf("operator RPC %s appended %d commit(s) to the event stream", method, after-before)
+		}
+		return
+	}
 	if row.query {
 		for _, r := range c.refused {
 			if _, err := invoke(ctx, env, m, r); status.Code(err) == codes.OK || internal(err) {

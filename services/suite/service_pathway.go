@@ -8,11 +8,15 @@ import (
 )
 
 func buildPathway(ctx context.Context, s *Suite, d deps) (service, error) {
-	svc, err := pathway.New(ctx, pathway.Config{
-		Store: d.store, Guard: d.guard, Consent: consentv1.NewConsentServiceClient(d.peers),
+	cfg := pathway.Config{
+		Store: d.store, JetStream: d.js, Guard: d.guard, Consent: consentv1.NewConsentServiceClient(d.peers),
 		Clock: d.clock, IDs: d.ids, Pseudonyms: d.pseudonyms, Zone: d.zone,
 		Logger: d.logger.With("service", "pathway"), DeadlineInterval: d.deadlineInterval, Targets: d.pathwayTargets,
-	})
+	}
+	if d.telemetry != nil {
+		cfg.Tracer, cfg.Propagator = d.telemetry.Tracer("stafett/pathway"), d.telemetry
+	}
+	svc, err := pathway.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

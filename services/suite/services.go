@@ -17,6 +17,7 @@ import (
 	"github.com/stafett/stafett/pkg/eventstore"
 	"github.com/stafett/stafett/pkg/idgen"
 	"github.com/stafett/stafett/pkg/ids"
+	"github.com/stafett/stafett/pkg/telemetry"
 	consentv1 "github.com/stafett/stafett/proto/stafett/consent/v1"
 	eventsv1 "github.com/stafett/stafett/proto/stafett/events/v1"
 	"github.com/stafett/stafett/services/pathway"
@@ -40,9 +41,15 @@ type deps struct {
 	watchRecheck time.Duration
 	// pathwayTargets override the pathway service's default milestone targets.
 	pathwayTargets map[eventsv1.PathwayType]pathway.Targets
-	// js and replicas hold read views' checkpoint buckets.
+	// js and replicas hold read views' checkpoint buckets and the
+	// routers' durable consumers.
 	js       jetstream.JetStream
 	replicas int
+	// telemetry, if set, traces the routers' handling of commits.
+	telemetry *telemetry.Providers
+	// feeds and fhirBase configure the subscriptions service.
+	feeds    FeedOptions
+	fhirBase string
 }
 
 // builder builds one service and records it on the suite.
@@ -51,11 +58,12 @@ type builder func(ctx context.Context, s *Suite, d deps) (service, error)
 // builders maps service names to their builders; one file per service.
 func builders() map[string]builder {
 	return map[string]builder{
-		"consent":    buildConsent,
-		"referral":   buildReferral,
-		"pathway":    buildPathway,
-		"continuity": buildContinuity,
-		"handoffs":   buildHandoffs,
+		"consent":       buildConsent,
+		"referral":      buildReferral,
+		"pathway":       buildPathway,
+		"continuity":    buildContinuity,
+		"handoffs":      buildHandoffs,
+		"subscriptions": buildSubscriptions,
 	}
 }
 

@@ -39,10 +39,11 @@ import (
 	"github.com/stafett/stafett/services/handoffs"
 	"github.com/stafett/stafett/services/pathway"
 	"github.com/stafett/stafett/services/referral"
+	"github.com/stafett/stafett/services/subscriptions"
 )
 
 // AllServices names every service the suite can run, in start order.
-var AllServices = []string{"consent", "referral", "pathway", "continuity", "handoffs"}
+var AllServices = []string{"consent", "referral", "pathway", "continuity", "handoffs", "subscriptions"}
 
 // Options configure a suite.
 type Options struct {
@@ -103,6 +104,28 @@ type Options struct {
 	// PathwayTargets override the default milestone targets per pathway type
 	// (see pathway.LoadTargets and docs/pathway-targets.json).
 	PathwayTargets map[eventsv1.PathwayType]pathway.Targets
+	// Feeds configure the subscriptions service's deliveries.
+	Feeds FeedOptions
+}
+
+// FeedOptions configure how notifications go out.
+type FeedOptions struct {
+	// AMQPURL is the RabbitMQ AMQP subscriptions publish to; empty turns
+	// the AMQP channel off.
+	AMQPURL string
+	// LoopbackRestHooks lets rest-hooks use plain http to a loopback
+	// address: `stafett dev`, never production.
+	LoopbackRestHooks bool
+	// PublicURL is the HTTP site as subscribers reach it
+	// (https://stafett.example.no); notifications refer to resources under
+	// it. Empty: the HTTP site's own address.
+	PublicURL string
+	// Retry and Redelivery pace a failing delivery; zero takes the defaults
+	// (tests shorten them).
+	Retry      subscriptions.Retry
+	Redelivery subscriptions.Backoff
+	// Throttle bounds each subscriber's notifications per second (default 50).
+	Throttle int64
 }
 
 type service interface {
@@ -120,6 +143,8 @@ type Suite struct {
 	Pathway    *pathway.Service
 	Continuity *continuity.Service
 	Handoffs   *handoffs.Service
+	// Subscriptions is the FHIR subscriptions service and its feeds.
+	Subscriptions *subscriptions.Service
 
 	peers    *grpc.ClientConn
 	server   *grpc.Server
@@ -213,6 +238,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 	d := deps{
 		store: store, audit: auditLog, clock: opts.Clock, ids: opts.IDs, pseudonyms: opts.Pseudonyms, zone: zone,
 		logger: opts.Logger, deadlineInterval: opts.DeadlineInterval, peers: s.peers, pathwayTargets: opts.PathwayTargets, watchRecheck: opts.WatchRecheck, js: js, replicas: opts.Replicas,
+		feeds: opts.Feeds, fhirBase: publicFHIRBase(opts.Feeds.PublicURL, s.site),
 	}
 	var services []service
 	build := builders()

@@ -23,6 +23,7 @@ const instrumentationScope = "github.com/stafett/stafett/pkg/eventstore"
 func (d deps) forService(name string, tel *telemetry.Process, stories eventstore.Stories) (deps, error) {
 	if tel != nil {
 		p := tel.Service(name)
+		d.telemetry = p
 		counters, err := opsmetrics.New(p.Meter(instrumentationScope))
 		if err != nil {
 			return deps{}, err

@@ -52,7 +52,7 @@ func OpenBucket(ctx context.Context, js jetstream.JetStream, bucket string, repl
 	if replicas == 0 {
 		replicas = 1
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := eventstore.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      bucket,
 		Description: "Handoff views: per-patient state and the last applied stream sequence",
 		History:     1,

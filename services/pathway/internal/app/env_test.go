@@ -11,6 +11,7 @@ import (
 	"time"
 	_ "time/tzdata"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -65,6 +66,7 @@ func (l *legal) LegalStatus(context.Context, string) (domain.LegalFacts, error) 
 
 type env struct {
 	t       *testing.T
+	js      jetstream.JetStream
 	store   *eventstore.Store
 	audit   *audit.Log
 	log     *accesstest.Log
@@ -79,9 +81,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	store, log, _ := eventstoretest.OpenWithAudit(t)
+	store, log, nc := eventstoretest.OpenWithAudit(t)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := &env{
-		t: t, store: store, audit: log, log: accesstest.NewLog(log),
+		t: t, js: js, store: store, audit: log, log: accesstest.NewLog(log),
 		// Tuesday 3 March 2026, 10:00 in Oslo.
 		clock:        clock.NewFake(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)),
 		checker:      accesstest.NewChecker(careTeam),
@@ -115,7 +121,7 @@ func (e *env) start() *app.App {
 // runProcessManager runs a's process manager for the rest of the test.
 func (e *env) runProcessManager(a *app.App) {
 	e.t.Helper()
-	sub, err := a.RunProcessManager(e.t.Context(), nil)
+	sub, err := a.RunProcessManager(e.t.Context(), app.ProcessManagerOptions{JetStream: e.js})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ commands:
   dev     run every service with an embedded JetStream server
   serve   run chosen services against an external NATS cluster
   token   print a signed development token
+  poison  list or replay the subscription feed's poison queue
 `
 
 // Main runs one subcommand and returns the process exit code.
@@ -34,6 +35,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runServe(ctx, args[1:], stdout, stderr)
 	case "token":
 		err = runToken(args[1:], stdout, stderr)
+	case "poison":
+		err = runPoison(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -33,6 +33,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "debug, info, warn or error")
 	appendTimeoutFlag := fs.String("append-timeout", envDefault("append-timeout", defaultAppendTimeout), "how long a command waits for the stream to acknowledge its append before answering UNAVAILABLE")
 	loadDemo := fs.Bool("demo", false, "load the demo scenario through the API (idempotent: a second start adds nothing)")
+	amqpURL := fs.String("amqp-url", envDefault("amqp-url", ""), "RabbitMQ URL the AMQP subscription channel publishes to (default: AMQP channel off)")
 	registerFile := unitRegisterFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -117,6 +118,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		NATS: nc, Listener: listener, HTTPListener: siteListener, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
 		Replicas: 1, AppendTimeout: appendTimeout, Logger: logger, Telemetry: tel, PathwayTargets: targets,
 		CORSOrigins: allowedOrigins, CORSAllowOwnOrigin: true,
+		// A developer's receiver on their own machine may be plain http.
+		Feeds: suite.FeedOptions{AMQPURL: *amqpURL, LoopbackRestHooks: true},
 	})
 	if err != nil {
 		return err
