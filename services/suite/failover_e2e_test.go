@@ -452,9 +452,12 @@ func (f *failover) readStream() streamFacts {
 
 func (f *failover) assertNothingLostOrDuplicated() {
 	f.t.Helper()
-	// Every assessment starts one pathway: wait for the process manager.
-	if err := f.suite.Pathway.WaitReferralsProcessed(f.t.Context(), f.readStream().lastReferral); err != nil {
-		f.t.Fatal(err)
+	// Every assessment starts one pathway: wait for the process manager,
+	// for a bounded time, so a process manager that stopped fails the run.
+	ctx, cancel := context.WithTimeout(f.t.Context(), 2*time.Minute)
+	defer cancel()
+	if err := f.suite.Pathway.WaitReferralsProcessed(ctx, f.readStream().lastReferral); err != nil {
+		f.t.Fatalf("the process manager did not get through the referral commits: %v", err)
 	}
 	facts := f.readStream()
 	var lost, duplicates int
@@ -508,7 +511,8 @@ func (f *failover) assertEveryCallAnsweredByTheLimit() {
 
 func (f *failover) assertViewsEqualAFreshRebuild() {
 	f.t.Helper()
-	ctx := f.t.Context()
+	ctx, cancel := context.WithTimeout(f.t.Context(), 2*time.Minute)
+	defer cancel()
 	now := time.Now()
 	fresh, err := handoffs.New(ctx, handoffs.Config{Store: f.suite.Store})
 	if err != nil {
