@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -55,15 +56,17 @@ type outcome struct {
 	kind       string // receive, assess, get
 	start, end time.Time
 	code       codes.Code
+	message    string
 	commit     bool // the call appends when it succeeds
 }
 
 // resend is a command answered with anything but success, to be sent again
 // with the same request_id until it succeeds.
 type resend struct {
-	kind     string
-	request  string
-	referral string
+	kind       string
+	request    string
+	referral   string
+	nationalID string
 }
 
 // fault is one injected failure and what it cost.
@@ -143,7 +146,9 @@ func startFailover(t *testing.T) *failover {
 	}
 	nc := cluster.Connect()
 	s, err := suite.Start(t.Context(), suite.Options{
-		NATS: nc, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
+		// Errors only: an answer the test refuses has its cause beside it.
+		Logger: slog.New(slog.NewTextHandler(newFailureLog(t), &slog.HandlerOptions{Level: slog.LevelError})),
+		NATS:   nc, Verifier: signer.Verifier(time.Now), Signer: signer, Pseudonyms: pseudonyms,
 		Replicas: 3, AppendTimeout: failoverAppendTimeout, DeadlineInterval: time.Hour,
 	})
 	if err != nil {
@@ -171,6 +176,38 @@ func startFailover(t *testing.T) *failover {
 	return f
 }
 
+// failureLog keeps the suite's error log lines and prints them only when
+// the test fails: an UNAVAILABLE while a node is down is logged too, and is
+// expected; an answer the test refuses has its cause among them.
+type failureLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func newFailureLog(t *testing.T) *failureLog {
+	l := &failureLog{}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, line := range l.lines {
+			t.Log(line)
+		}
+	})
+	return l
+}
+
+func (l *failureLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) < 10_000 {
+		l.lines = append(l.lines, strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
+}
+
 // call runs one command as a caller with limited patience would, and
 // records how it was answered.
 func (f *failover) call(kind, token string, commit bool, do func(ctx context.Context) error) codes.Code {
@@ -178,7 +215,7 @@ func (f *failover) call(kind, token string, commit bool, do func(ctx context.Con
 	defer cancel()
 	o := outcome{kind: kind, start: time.Now(), commit: commit}
 	err := do(ctx)
-	o.end, o.code = time.Now(), status.Code(err)
+	o.end, o.code, o.message = time.Now(), status.Code(err), status.Convert(err).Message()
 	f.mu.Lock()
 	f.outcomes = append(f.outcomes, o)
 	f.mu.Unlock()
@@ -200,7 +237,7 @@ func (f *failover) work() {
 		default:
 		}
 		request := fmt.Sprintf("w%02d-%05d", worker, i)
-		referral, ok := f.receive(request)
+		referral, ok := f.receive(request, f.patient(int(worker)*100_000+i))
 		if !ok {
 			continue
 		}
@@ -214,17 +251,25 @@ func (f *failover) work() {
 	}
 }
 
-func (f *failover) receive(request string) (string, bool) {
+// patient is the national id of the n-th patient: every referral is a
+// different person's, as at a real unit.
+func (f *failover) patient(n int) string {
+	return pwNationalID(f.t, time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n%20000).Format(time.DateOnly))
+}
+
+func (f *failover) receive(request, nationalID string) (string, bool) {
 	var id string
+	req := receiveRequest(request)
+	req.PatientNationalId = nationalID
 	code := f.call("receive", f.engine, true, func(ctx context.Context) error {
-		res, err := f.client.ReceiveReferral(ctx, receiveRequest(request))
+		res, err := f.client.ReceiveReferral(ctx, req)
 		id = res.GetReferral().GetReferralId()
 		return err
 	})
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if code != codes.OK {
-		f.resends = append(f.resends, resend{kind: "receive", request: request})
+		f.resends = append(f.resends, resend{kind: "receive", request: request, nationalID: nationalID})
 		return "", false
 	}
 	f.received[request] = id
@@ -365,7 +410,9 @@ func (f *failover) resendUnacknowledged() {
 		f.untilOK(r, func(ctx context.Context) error {
 			switch r.kind {
 			case "receive":
-				res, err := f.client.ReceiveReferral(ctx, receiveRequest(r.request))
+				req := receiveRequest(r.request)
+				req.PatientNationalId = r.nationalID
+				res, err := f.client.ReceiveReferral(ctx, req)
 				if err == nil {
 					f.received[r.request] = res.GetReferral().GetReferralId()
 				}
@@ -496,7 +543,8 @@ func (f *failover) assertEveryCallAnsweredByTheLimit() {
 	f.t.Helper()
 	for _, o := range f.outcomes {
 		if o.code != codes.OK && o.code != codes.Unavailable {
-			f.t.Errorf("%s answered %s after %v: every call must succeed or be UNAVAILABLE", o.kind, o.code, o.end.Sub(o.start))
+			f.t.Errorf("%s answered %s (%q) after %v, %v after the last fault: every call must succeed or be UNAVAILABLE",
+				o.kind, o.code, o.message, o.end.Sub(o.start), f.sinceFault(o.start))
 		}
 		for _, ft := range f.faults {
 			if o.start.Before(ft.at) && o.end.After(ft.at) {
@@ -575,6 +623,17 @@ func (f *failover) getReferral(c referralv1.ReferralServiceClient, id string) (*
 	ctx := metadata.AppendToOutgoingContext(f.t.Context(), "authorization", "Bearer "+f.assessor)
 	res, err := c.GetReferral(ctx, &referralv1.GetReferralRequest{ReferralId: id})
 	return res.GetReferral(), err
+}
+
+// sinceFault is how long after the latest fault before at a call started.
+func (f *failover) sinceFault(at time.Time) time.Duration {
+	var since time.Duration = -1
+	for _, ft := range f.faults {
+		if ft.at.Before(at) {
+			since = at.Sub(ft.at)
+		}
+	}
+	return since.Round(time.Millisecond)
 }
 
 // record logs the run's figures; none of them is asserted.
