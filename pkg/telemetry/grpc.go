@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"context"
 	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -16,10 +17,16 @@ var untracedMethodPrefixes = []string{
 }
 
 // ServerStatsHandler instruments a gRPC server with spans and RPC metrics;
-// install it with grpc.StatsHandler. Incoming W3C trace context becomes the
-// parent of the server span.
-func (p *Providers) ServerStatsHandler() stats.Handler {
-	return otelgrpc.NewServerHandler(p.grpcOptions()...)
+// install it with grpc.StatsHandler. The server is a public edge: a call's
+// server span is a new root that links to the caller's traceparent, so no
+// outsider's trace (or what it carries) becomes the parent of the suite's
+// story. internal reports the calls that come from the suite's own services,
+// whose trace context is the suite's and stays the parent; nil means none.
+func (p *Providers) ServerStatsHandler(internal func(context.Context) bool) stats.Handler {
+	opts := append(p.grpcOptions(), otelgrpc.WithPublicEndpointFn(func(ctx context.Context, _ *stats.RPCTagInfo) bool {
+		return internal == nil || !internal(ctx)
+	}))
+	return otelgrpc.NewServerHandler(opts...)
 }
 
 // ClientStatsHandler instruments a gRPC client; install it with

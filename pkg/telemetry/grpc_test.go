@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -35,13 +36,13 @@ const pingMethod = "/stafett.test.v1.Echo/Ping"
 
 // instrumentedPair serves health and Ping on a loopback port with p's server
 // handler and returns a client connection using p's client handler.
-func instrumentedPair(t *testing.T, p *Providers) *grpc.ClientConn {
+func instrumentedPair(t *testing.T, p *Providers, internal func(context.Context) bool) *grpc.ClientConn {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer(grpc.StatsHandler(p.ServerStatsHandler()))
+	srv := grpc.NewServer(grpc.StatsHandler(p.ServerStatsHandler(internal)))
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	srv.RegisterService(&pingDesc, struct{}{})
 	served := make(chan error, 1)
@@ -67,7 +68,7 @@ func instrumentedPair(t *testing.T, p *Providers) *grpc.ClientConn {
 func TestServerHandlerTracesAUnaryCallButNotTheHealthCheck(t *testing.T) {
 	t.Parallel()
 	p, rec := recordingProviders(t)
-	conn := instrumentedPair(t, p)
+	conn := instrumentedPair(t, p, func(context.Context) bool { return true })
 
 	if _, err := healthpb.NewHealthClient(conn).Check(t.Context(), &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatalf("health check: %v", err)
@@ -121,5 +122,36 @@ func TestHealthAndReflectionMethodsAreNotTraced(t *testing.T) {
 		if got := traced(&stats.RPCTagInfo{FullMethodName: method}); got != want {
 			t.Errorf("traced(%s) = %v, want %v", method, got, want)
 		}
+	}
+}
+
+func TestAPublicEdgeStartsANewTraceThatLinksToTheCallers(t *testing.T) {
+	t.Parallel()
+	p, rec := recordingProviders(t)
+	conn := instrumentedPair(t, p, func(context.Context) bool { return false })
+	if err := conn.Invoke(t.Context(), pingMethod, new(emptypb.Empty), new(emptypb.Empty)); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	var client, server sdktrace.ReadOnlySpan
+	for _, s := range rec.Started() {
+		switch s.SpanKind() {
+		case trace.SpanKindClient:
+			client = s
+		case trace.SpanKindServer:
+			server = s
+		}
+	}
+	if client == nil || server == nil {
+		t.Fatalf("spans: client %v, server %v", client, server)
+	}
+	if server.SpanContext().TraceID() == client.SpanContext().TraceID() || server.Parent().IsValid() {
+		t.Fatalf("the server span joined the caller's trace (parent %v)", server.Parent())
+	}
+	linked := false
+	for _, l := range server.Links() {
+		linked = linked || l.SpanContext.SpanID() == client.SpanContext().SpanID()
+	}
+	if !linked {
+		t.Fatalf("the new root does not link to the caller's span: %v", server.Links())
 	}
 }

@@ -43,8 +43,10 @@ func (c NATSCarrier) Keys() []string {
 	return keys
 }
 
-// InjectNATS writes the trace context and baggage of ctx into h, typically
-// the Header of a message about to be published or appended.
+// InjectNATS writes the W3C trace context of ctx — never baggage, whatever
+// propagator the providers were given — into h, typically the Header of a
+// message about to be published or appended: stored headers may hold only
+// what the suite itself made.
 //
 // h must be non-nil: a nats.Msg built as a literal has a nil Header, so use
 // nats.NewMsg or assign nats.Header{} first. With a nil h nothing is written,
@@ -53,12 +55,12 @@ func (p *Providers) InjectNATS(ctx context.Context, h nats.Header) {
 	if h == nil {
 		return
 	}
-	p.propagator().Inject(ctx, NATSCarrier(h))
+	propagation.TraceContext{}.Inject(ctx, NATSCarrier(h))
 }
 
-// ExtractNATS returns ctx with the remote span context and baggage found in h,
+// ExtractNATS returns ctx with the remote span context found in h,
 // so a span started from it is a child of the span that published the message.
 // A nil or trace-less h returns ctx unchanged in effect.
 func (p *Providers) ExtractNATS(ctx context.Context, h nats.Header) context.Context {
-	return p.propagator().Extract(ctx, NATSCarrier(h))
+	return propagation.TraceContext{}.Extract(ctx, NATSCarrier(h))
 }

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/nats-io/nats.go"
@@ -94,8 +95,9 @@ func TestTheSpanThatHandlesAnEventIsAChildOfTheSpanThatAppendedIt(t *testing.T) 
 	if roB.SpanContext().TraceID() != spanA.SpanContext().TraceID() {
 		t.Errorf("B trace = %s, want A's %s", roB.SpanContext().TraceID(), spanA.SpanContext().TraceID())
 	}
-	if v := baggage.FromContext(ctxB).Member("stafett.correlation").Value(); v != "c-1" {
-		t.Errorf("baggage after extract = %q, want c-1", v)
+	// Baggage does not travel (TestACallersBaggageIsNeverWrittenIntoMessageHeaders).
+	if v := baggage.FromContext(ctxB).Member("stafett.correlation").Value(); v != "" {
+		t.Errorf("baggage travelled through the headers: %q", v)
 	}
 }
 
@@ -141,5 +143,29 @@ func TestInjectNATSIntoANilHeaderDoesNotPanic(t *testing.T) {
 	p.InjectNATS(ctx, nil)
 	if got := p.ExtractNATS(t.Context(), nil); got == nil {
 		t.Fatal("ExtractNATS(nil) returned a nil context")
+	}
+}
+
+func TestACallersBaggageIsNeverWrittenIntoMessageHeaders(t *testing.T) {
+	p, _ := recordingProviders(t)
+	member, err := baggage.NewMember("patient", "12345678901")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bag, err := baggage.New(member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, span := p.Tracer("test").Start(baggage.ContextWithBaggage(t.Context(), bag), "append")
+	defer span.End()
+	h := nats.Header{}
+	p.InjectNATS(ctx, h)
+	if h.Get("traceparent") == "" {
+		t.Fatal("the suite's own trace context was not written")
+	}
+	for k := range h {
+		if strings.EqualFold(k, "baggage") {
+			t.Fatalf("baggage stored in the message headers: %v", h)
+		}
 	}
 }

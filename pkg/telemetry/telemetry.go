@@ -8,8 +8,10 @@
 //
 // Personal data (national ID numbers, names, free text) must never be put into
 // span names, span attributes, baggage, metric attributes or log attributes:
-// only pseudonymous ids. Baggage in particular is forwarded verbatim to every
-// downstream service and collector.
+// only pseudonymous ids. Callers' W3C baggage is neither propagated nor
+// stored: whatever a caller put there would be copied onto every commit in
+// STAFETT_EVENTS, which denies delete and purge, and so could never be erased.
+// Only trace context the suite itself creates travels with its messages.
 package telemetry
 
 import (
@@ -133,8 +135,9 @@ func Setup(ctx context.Context, cfg Config) (*Providers, error) {
 	}, nil
 }
 
+// newPropagator carries W3C trace context only, never baggage.
 func newPropagator() propagation.TextMapPropagator {
-	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	return propagation.TraceContext{}
 }
 
 // Tracer returns a named tracer from the service's provider.

@@ -182,8 +182,8 @@ func (p serverSpans) OnEnd(s sdktrace.ReadOnlySpan) {
 func (p serverSpans) Shutdown(context.Context) error   { return nil }
 func (p serverSpans) ForceFlush(context.Context) error { return nil }
 
-// Calls through the transcoder get the same server span as native calls,
-// joined to the caller's trace by its traceparent header.
+// Calls through the transcoder get the same server span as native calls: at
+// this public edge a new root, linked to the caller's traceparent.
 func TestTranscodedCallsAreTracedLikeNativeOnes(t *testing.T) {
 	spans := serverSpans{name: "stafett.referral.v1.ReferralService/GetReferral", ended: make(chan sdktrace.ReadOnlySpan, 8)}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
@@ -208,8 +208,13 @@ func TestTranscodedCallsAreTracedLikeNativeOnes(t *testing.T) {
 	}
 	transcoded := nextSpan(t, spans.ended)
 
-	if native.SpanContext().TraceID() == caller || transcoded.SpanContext().TraceID() != caller {
-		t.Fatalf("the Connect call's span is not in the caller's trace: native %v, Connect %v", native.SpanContext().TraceID(), transcoded.SpanContext().TraceID())
+	linked := false
+	for _, l := range transcoded.Links() {
+		linked = linked || l.SpanContext.TraceID() == caller
+	}
+	if native.SpanContext().TraceID() == caller || transcoded.SpanContext().TraceID() == caller || transcoded.Parent().IsValid() || !linked {
+		t.Fatalf("the Connect call's span is not a new root linked to the caller's trace: native %v, Connect %v, links %v",
+			native.SpanContext().TraceID(), transcoded.SpanContext().TraceID(), transcoded.Links())
 	}
 	for _, s := range []sdktrace.ReadOnlySpan{native, transcoded} {
 		if !hasAttribute(s, "rpc.grpc.status_code", int64(codes.NotFound)) && !hasAttribute(s, "rpc.response.status_code", "NOT_FOUND") {

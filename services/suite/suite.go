@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/stafett/stafett/pkg/access"
 	"github.com/stafett/stafett/pkg/audit"
@@ -259,7 +260,7 @@ func Start(ctx context.Context, opts Options) (*Suite, error) {
 		),
 	}
 	if opts.Telemetry != nil {
-		serverOpts = append(serverOpts, grpc.StatsHandler(opts.Telemetry.ServerStatsHandler()))
+		serverOpts = append(serverOpts, grpc.StatsHandler(opts.Telemetry.ServerStatsHandler(suiteCall(verifier))))
 	}
 	s.server = grpc.NewServer(serverOpts...)
 	registered := &serviceNames{ServiceRegistrar: s.server}
@@ -351,4 +352,19 @@ func (o *Options) defaults() error {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return nil
+}
+
+// suiteCall reports whether a call carries the suite's own service identity:
+// only those calls continue the suite's trace; every other caller is at a
+// public edge and starts a trace of its own (linked to the caller's).
+func suiteCall(v authn.Verifier) func(context.Context) bool {
+	return func(ctx context.Context) bool {
+		md, _ := metadata.FromIncomingContext(ctx)
+		token, err := authn.BearerFromHeader(md.Get("authorization"))
+		if err != nil {
+			return false
+		}
+		p, err := v.Verify(ctx, token)
+		return err == nil && p.IsService()
+	}
 }
