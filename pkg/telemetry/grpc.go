@@ -2,9 +2,12 @@ package telemetry
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc/stats"
 )
 
@@ -54,4 +57,16 @@ func traced(info *stats.RPCTagInfo) bool {
 		}
 	}
 	return true
+}
+
+// HTTPHandler instruments an HTTP edge (the FHIR API) like the gRPC server:
+// each request's server span is a new root that links to the caller's
+// traceparent, and only W3C trace context is read, never baggage.
+func (p *Providers) HTTPHandler(operation string, h http.Handler) http.Handler {
+	return otelhttp.NewHandler(h, operation,
+		otelhttp.WithTracerProvider(p.tracerProvider()),
+		otelhttp.WithMeterProvider(p.meterProvider()),
+		otelhttp.WithPropagators(propagation.TraceContext{}),
+		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),
+	)
 }

@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"net/http"
 	"runtime/debug"
 
 	"github.com/stafett/stafett/pkg/authn"
@@ -47,8 +48,12 @@ func (s *Suite) mountFHIR(opts Options, services []service, verifier authn.Verif
 	if err != nil {
 		return err
 	}
-	s.site.mux.Handle(FHIRBase+"/", router)
-	s.site.mux.Handle(FHIRBase, router)
+	var edge http.Handler = router
+	if opts.Telemetry != nil {
+		edge = opts.Telemetry.HTTPHandler("fhir", router)
+	}
+	s.site.mux.Handle(FHIRBase+"/", edge)
+	s.site.mux.Handle(FHIRBase, edge)
 	return nil
 }
 
