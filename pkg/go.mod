@@ -3,6 +3,7 @@ module github.com/stafett/stafett/pkg
 go 1.26.0
 
 require (
+	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0
 	bitbucket.org/creachadair/stringset v0.0.9 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
